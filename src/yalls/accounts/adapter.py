@@ -1,0 +1,37 @@
+"""allauth hooks: sign-up goes through member_create, and failed sign-ins through signin_guard."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+
+from yalls.accounts import services, signin_guard
+from yalls.core.errors import DomainError, TooManyRequests
+from yalls.core.http import client_ip
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        data = form.cleaned_data
+        try:
+            return services.member_create(
+                email=data["email"],
+                password=data.get("password1"),
+                handle=data["handle"],
+                display_name=data.get("display_name", ""),
+            )
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+
+    def pre_authenticate(self, request, **credentials):
+        try:
+            signin_guard.signin_check(email=credentials.get("email", ""), ip=client_ip(request))
+        except TooManyRequests as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            signin_guard.signin_succeeded(email=credentials.get("email", ""), ip=client_ip(request))
+        return user
+
+    def authentication_failed(self, request, **credentials):
+        signin_guard.signin_failed(email=credentials.get("email", ""), ip=client_ip(request))

@@ -1,0 +1,60 @@
+"""Request-level auth glue: Bearer access tokens for the API, and the member's time zone."""
+
+import zoneinfo
+
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+from yalls.accounts.models import User
+from yalls.accounts.tokens import access_token_decode
+from yalls.core.errors import Unauthorized
+
+
+def _user_from_claims(claims: dict):
+    from django.contrib.auth.models import AnonymousUser
+
+    user = User.objects.filter(pk=claims["sub"], is_active=True).first()
+    if user is None or user.token_version != claims["ver"]:
+        return AnonymousUser()
+    return user
+
+
+class BearerTokenMiddleware:
+    """`Authorization: Bearer <access JWT>` makes request.user that member; an invalid token is
+    remembered on `request.bearer_error` so the API answers 401 with the precise reason."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        header = request.headers.get("Authorization", "")
+        request.bearer_error = None
+        if header[:7].lower() == "bearer ":
+            request._dont_enforce_csrf_checks = True  # not a cookie: CSRF does not apply
+            try:
+                claims = access_token_decode(header[7:].strip())
+            except Unauthorized as exc:
+                from django.contrib.auth.models import AnonymousUser
+
+                request.bearer_error = exc
+                request.user = AnonymousUser()
+            else:
+                request.user = SimpleLazyObject(lambda: _user_from_claims(claims))
+                request.auth_method = "jwt"
+        return self.get_response(request)
+
+
+class MemberTimezoneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.timezone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

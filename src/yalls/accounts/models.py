@@ -1,0 +1,112 @@
+"""Members (the custom user), their private profile fields, and API refresh tokens."""
+
+import uuid
+import zoneinfo
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as dj_timezone
+
+TIMEZONE_CHOICES = sorted((tz, tz.replace("_", " ")) for tz in zoneinfo.available_timezones() if "/" in tz or tz == "UTC")
+
+
+def avatar_path(instance, filename: str) -> str:
+    return f"avatars/members/{instance.pk}/{uuid.uuid4().hex}.webp"
+
+
+class UserManager(BaseUserManager):
+    def create_user(self, email, password=None, **fields):
+        from yalls.accounts.services import member_create  # the one path that also claims the handle
+
+        return member_create(email=email, password=password, **fields)
+
+    def create_superuser(self, email, password=None, **fields):
+        fields["role"] = User.Role.ADMIN
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser):
+    """A member. Public profile fields live here; private ones in PrivateProfile (RLS-protected)."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        PRODUCER = "producer", "Producer"
+        MODERATOR = "moderator", "Moderator"
+        ADMIN = "admin", "Admin"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254)
+    handle = models.CharField(max_length=30)
+    display_name = models.CharField(max_length=80)
+    bio = models.TextField(max_length=500, blank=True)
+    avatar = models.ImageField(upload_to=avatar_path, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    locale = models.CharField(max_length=10, default="en")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.MEMBER)
+    is_active = models.BooleanField(default=True)
+    # Bumped when credentials change: access tokens carrying an older version stop working at once.
+    token_version = models.PositiveIntegerField(default=0)
+    date_joined = models.DateTimeField(default=dj_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["handle", "display_name"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_unique_ci"),
+            models.UniqueConstraint(Lower("handle"), name="accounts_user_handle_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_active and self.role == self.Role.ADMIN
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.is_staff
+
+    def has_perm(self, perm, obj=None) -> bool:
+        return self.is_staff
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return self.is_staff
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_staff
+
+
+class PrivateProfile(models.Model):
+    """Fields only the member sees (row-level security: owner only)."""
+
+    user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="private_profile")
+    phone = models.CharField(max_length=32, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    postal_address = models.TextField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class RefreshToken(models.Model):
+    """An API refresh token, stored only as a SHA-256 hash. Tokens rotate within a family."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    family_id = models.UUIDField(default=uuid.uuid4, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="accounts_rt_user_created")]
+
+    def __str__(self) -> str:
+        return f"refresh token {self.id} ({self.user_id})"

@@ -1,0 +1,62 @@
+"""API credentials: short-lived access JWTs and opaque refresh tokens (stored as hashes)."""
+
+import hashlib
+import secrets
+import time
+import uuid
+
+import jwt
+from django.conf import settings
+
+from yalls.accounts import errors
+from yalls.core.errors import Unauthorized
+
+ALGORITHM = "HS256"
+ISSUER = "yalls"
+
+
+def _signing_key() -> str:
+    return hashlib.sha256(f"yalls.jwt:{settings.SECRET_KEY}".encode()).hexdigest()
+
+
+def access_token_issue(user) -> tuple[str, int]:
+    now = int(time.time())
+    ttl = settings.JWT_ACCESS_TTL_SECONDS
+    claims = {
+        "iss": ISSUER,
+        "sub": str(user.pk),
+        "iat": now,
+        "exp": now + ttl,
+        "jti": uuid.uuid4().hex,
+        "ver": user.token_version,
+        "typ": "access",
+    }
+    return jwt.encode(claims, _signing_key(), algorithm=ALGORITHM), ttl
+
+
+def access_token_decode(token: str) -> dict:
+    try:
+        claims = jwt.decode(
+            token,
+            _signing_key(),
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "ver"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized(errors.TOKEN_EXPIRED, "The access token has expired; refresh it.") from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized(errors.TOKEN_INVALID, "The access token is not valid.") from exc
+    if claims.get("typ") != "access":
+        raise Unauthorized(errors.TOKEN_INVALID, "The access token is not valid.")
+    return claims
+
+
+def refresh_token_new() -> tuple[str, str]:
+    """A fresh opaque refresh token and the hash we store instead of it."""
+    raw = secrets.token_urlsafe(40)
+    return raw, refresh_token_hash(raw)
+
+
+def refresh_token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()

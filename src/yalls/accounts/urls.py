@@ -1,0 +1,10 @@
+from django.urls import path
+
+from yalls.accounts import views
+
+urlpatterns = [
+    path("", views.settings_profile, name="settings"),
+    path("profile", views.settings_profile, name="settings_profile"),
+    path("security", views.settings_security, name="settings_security"),
+    path("security/sessions/end", views.sessions_end, name="sessions_end"),
+]

@@ -1,0 +1,92 @@
+"""Member pages: public profile, profile settings, security overview, sessions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from yalls.accounts import selectors, services
+from yalls.accounts.forms import ProfileForm
+from yalls.core.errors import DomainError
+from yalls.entities import selectors as entity_selectors
+
+
+def member_profile(request, handle: str):
+    member = selectors.access_member_by_handle(handle)
+    entities = entity_selectors.entities_of_member(member, include_archived=False)
+    is_me = request.user.is_authenticated and request.user.pk == member.pk
+    return render(
+        request,
+        "accounts/profile.html",
+        {"member": member, "entities": entities, "is_me": is_me, "nav_active": "profile" if is_me else ""},
+    )
+
+
+@login_required
+def settings_profile(request):
+    member = request.user
+    private = selectors.private_profile_for(member)
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES, member=member)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.profile_update(
+                    member=member,
+                    handle=data["handle"],
+                    display_name=data["display_name"],
+                    bio=data["bio"],
+                    timezone_name=data["timezone"],
+                    locale=data["locale"],
+                    avatar=data.get("avatar"),
+                    remove_avatar=data.get("remove_avatar", False),
+                )
+                services.private_profile_update(
+                    member=member,
+                    phone=data["phone"],
+                    date_of_birth=data["date_of_birth"],
+                    postal_address=data["postal_address"],
+                )
+            except DomainError as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.success(request, "Profile saved.")
+                return redirect("settings_profile")
+    else:
+        form = ProfileForm(
+            member=member,
+            initial={
+                "display_name": member.display_name,
+                "handle": member.handle,
+                "bio": member.bio,
+                "timezone": member.timezone,
+                "locale": member.locale,
+                "phone": private.phone,
+                "date_of_birth": private.date_of_birth,
+                "postal_address": private.postal_address,
+            },
+        )
+    return render(request, "accounts/settings_profile.html", {"form": form, "nav_active": "settings", "settings_tab": "profile"})
+
+
+@login_required
+def settings_security(request):
+    member = request.user
+    context = {
+        "nav_active": "settings",
+        "settings_tab": "security",
+        "mfa_enabled": selectors.mfa_enabled(member),
+        "sessions": selectors.member_sessions(member, current_session_key=request.session.session_key),
+        "api_sign_ins": selectors.member_api_sign_ins(member),
+    }
+    return render(request, "accounts/settings_security.html", context)
+
+
+@login_required
+@require_POST
+def sessions_end(request):
+    """End one other session (`session` id) or every other session (`all`)."""
+    ids = None if request.POST.get("all") else [int(i) for i in request.POST.getlist("session") if i.isdigit()]
+    ended = services.member_sessions_end(member=request.user, session_ids=ids, keep_session_key=request.session.session_key)
+    messages.success(request, f"Signed out {ended} other session{'s' if ended != 1 else ''}.")
+    return redirect("settings_security")

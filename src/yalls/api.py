@@ -1,0 +1,22 @@
+"""The HTTP API under /api/v1: every app's router, one auth, problem+json errors, OpenAPI 3."""
+
+from ninja import NinjaAPI
+
+from yalls.accounts.api import me_router
+from yalls.accounts.api import router as auth_router
+from yalls.core.api import MemberAuth, install_problem_handlers
+from yalls.entities.api import router as entities_router
+
+api = NinjaAPI(
+    title="yalls API",
+    version="1",
+    description="The yalls platform API. Authenticate with `POST /api/v1/auth/token`, then send "
+    "`Authorization: Bearer <access_token>`. Errors are RFC 9457 problem+json with a stable `code`.",
+    auth=MemberAuth(),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+install_problem_handlers(api)
+api.add_router("/auth", auth_router)
+api.add_router("/me", me_router)
+api.add_router("/entities", entities_router)

@@ -1,0 +1,128 @@
+"""The `yalls` command: up (database, migrations, demo data, web server, worker), worker, seed, manage."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yalls.settings")
+
+
+def _ensure_database() -> bool:
+    """Start the embedded PostgreSQL when DATABASE_URL is unset. Returns True if this call started it."""
+    if os.environ.get("DATABASE_URL"):
+        return False
+    from yalls.core import embedded_db
+
+    started = embedded_db.start()
+    print(f"· embedded PostgreSQL {'started' if started else 'already running'} in {embedded_db.PGDATA}", flush=True)
+    return started
+
+
+def _manage(*args: str, **options) -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command(*args, **options)
+
+
+def cmd_manage(argv: list[str]) -> int:
+    _ensure_database()
+    import django
+    from django.core.management import execute_from_command_line
+
+    django.setup()
+    execute_from_command_line(["yalls manage", *argv])
+    return 0
+
+
+def cmd_seed(_args) -> int:
+    _ensure_database()
+    _manage("migrate", "--no-input", verbosity=0)
+    _manage("seed")
+    return 0
+
+
+def cmd_worker(args) -> int:
+    _ensure_database()
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("procrastinate", "worker", f"--concurrency={args.concurrency}")
+    return 0
+
+
+def cmd_up(args) -> int:
+    started_db = _ensure_database()
+    print("· applying migrations", flush=True)
+    _manage("migrate", "--no-input", verbosity=0)
+    _manage("seed")
+    env = dict(os.environ)
+    python = sys.executable
+    children = [
+        subprocess.Popen(
+            [python, "-m", "uvicorn", "yalls.asgi:application", "--host", args.host, "--port", str(args.port),
+             "--no-access-log", "--lifespan", "off"],
+            env=env,
+            start_new_session=True,
+        ),
+        subprocess.Popen([python, "-m", "yalls.cli", "worker"], env=env, start_new_session=True),
+    ]  # fmt: skip
+    print(f"\n  yalls is up: http://{args.host}:{args.port}   (Ctrl-C stops everything)\n", flush=True)
+
+    stopping = False
+
+    def _stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.3)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        deadline = time.time() + 10
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+        if started_db:
+            from yalls.core import embedded_db
+
+            embedded_db.stop()
+            print("· embedded PostgreSQL stopped", flush=True)
+    print("· yalls stopped", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["manage"]:
+        return cmd_manage(argv[1:])
+    parser = argparse.ArgumentParser(prog="yalls", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="database, migrations, demo data, web server and worker")
+    up.add_argument("--host", default=os.environ.get("YALLS_HOST", "127.0.0.1"))
+    up.add_argument("--port", type=int, default=int(os.environ.get("YALLS_PORT", "8000")))
+    up.set_defaults(func=cmd_up)
+    worker = sub.add_parser("worker", help="run the background job worker")
+    worker.add_argument("--concurrency", type=int, default=4)
+    worker.set_defaults(func=cmd_worker)
+    seed = sub.add_parser("seed", help="load the demo world (idempotent)")
+    seed.set_defaults(func=cmd_seed)
+    sub.add_parser("manage", help="run a Django management command")
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""The shared API machinery: input schemas that refuse unknown fields, member auth, problem+json."""
+
+import logging
+
+from django.http import Http404
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.utils import check_csrf
+from pydantic import ConfigDict
+
+from yalls.core.errors import DomainError, domain_error_response, problem_response
+
+log = logging.getLogger(__name__)
+
+
+class Input(Schema):
+    """Base of every request body: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MemberAuth:
+    """Bearer access token (set by BearerTokenMiddleware) or the web session (with CSRF)."""
+
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+
+    def __call__(self, request):
+        error = getattr(request, "bearer_error", None)
+        if error is not None:
+            raise error
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if getattr(request, "auth_method", "session") != "jwt" and request.method not in ("GET", "HEAD", "OPTIONS"):
+            if check_csrf(request) is not None:
+                raise DomainError("auth.csrf_failed", "CSRF check failed for a cookie-authenticated request.", status=403)
+        return user
+
+
+def _field(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form", "file")]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def _domain(request, exc: DomainError):
+        headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+        response = domain_error_response(request, exc)
+        for key, value in (headers or {}).items():
+            response[key] = value
+        return response
+
+    @api.exception_handler(ValidationError)
+    def _validation(request, exc: ValidationError):
+        errors = []
+        for err in exc.errors:
+            kind = err.get("type", "invalid")
+            message = err.get("msg", "Invalid value.")
+            if kind == "json_invalid" or "JSON" in message:
+                return problem_response(
+                    status=400, code="request.malformed_json", title="Malformed JSON", detail="The request body is not valid JSON.", request=request
+                )
+            errors.append({"field": _field(err.get("loc", ())), "code": kind, "message": message})
+        return problem_response(
+            status=422, code="request.validation_failed", title="Validation failed",
+            detail="Some fields are missing or invalid.", request=request, errors=errors,
+        )  # fmt: skip
+
+    @api.exception_handler(AuthenticationError)
+    def _auth(request, exc):
+        return problem_response(
+            status=401, code="auth.required", title="Unauthorized", detail="Sign in or send a Bearer access token.",
+            request=request, headers={"WWW-Authenticate": 'Bearer realm="yalls"'},
+        )  # fmt: skip
+
+    @api.exception_handler(HttpError)
+    def _http(request, exc: HttpError):
+        code = {400: "request.bad", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem_response(status=exc.status_code, code=code, title=str(exc), request=request)
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        return problem_response(status=404, code="not_found", title="Not found", request=request)
+
+    @api.exception_handler(Exception)
+    def _unexpected(request, exc):
+        log.exception("unhandled API error")
+        return problem_response(
+            status=500, code="server.error", title="Internal error",
+            detail="Something went wrong on our side; it has been logged.", request=request,
+        )  # fmt: skip

@@ -1,0 +1,91 @@
+"""The database context every request-scoped query runs under (row-level security).
+
+Inside a request the connection switches, for that transaction only, to the non-owner role
+`settings.YALLS_DB_MEMBER_ROLE` and sets `app.user_id` to the acting member (empty when
+anonymous). RLS policies on private tables compare their owner column to `app.user_id`, so a
+query that forgot its filter still cannot read another member's rows. Jobs, migrations and the
+authentication flows (which must read a not-yet-signed-in member's credentials) run in the
+explicit system context: the owner role, which RLS does not restrict.
+"""
+
+from contextlib import contextmanager
+from uuid import UUID
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from yalls.core.request_context import hash_member_id, member_hash_var
+
+# Authentication flows: they look up credentials of a member who is not signed in yet.
+SYSTEM_CONTEXT_PATH_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/confirm-email/",
+    "/accounts/password/reset/",
+    "/accounts/2fa/authenticate/",
+)
+
+# Must answer even when the database does not (the health check reports that itself).
+NO_CONTEXT_PATHS = frozenset({"/health", "/health/"})
+
+
+def _set(user_id: str, role: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('app.user_id', %s, true), set_config('role', %s, true)",
+            [user_id, role],
+        )
+
+
+def _current() -> tuple[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(current_setting('app.user_id', true), ''), current_user")
+        user_id, role = cursor.fetchone()
+    session_user = connection.settings_dict.get("USER") or role
+    return user_id, ("none" if role == session_user else role)
+
+
+@contextmanager
+def _context(user_id: str, role: str):
+    with transaction.atomic():
+        previous = _current()
+        _set(user_id, role)
+        try:
+            yield
+        finally:
+            if not connection.needs_rollback:
+                _set(*previous)
+
+
+def member_context(member_id: UUID | str | None):
+    """Run the block as this member (None = anonymous) under RLS."""
+    return _context(str(member_id or ""), settings.YALLS_DB_MEMBER_ROLE)
+
+
+def system_context():
+    """Run the block as the system (jobs, migrations, credential checks): RLS does not apply."""
+    return _context("", "none")
+
+
+def current_member_id() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(current_setting('app.user_id', true), '')")
+        return cursor.fetchone()[0]
+
+
+class DbContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path in NO_CONTEXT_PATHS:
+            return self.get_response(request)
+        if request.path.startswith(SYSTEM_CONTEXT_PATH_PREFIXES):
+            with system_context():
+                return self.get_response(request)
+        user = getattr(request, "user", None)
+        member_id = user.pk if user is not None and user.is_authenticated else None
+        if member_id:
+            member_hash_var.set(hash_member_id(member_id))
+        with member_context(member_id):
+            return self.get_response(request)

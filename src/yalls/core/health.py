@@ -1,0 +1,67 @@
+"""GET /health: database round-trip, Redis state, pending migrations, version."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+_MIGRATIONS_CACHE: dict[str, object] = {"checked_at": 0.0, "pending": None}
+_MIGRATIONS_TTL_SECONDS = 30
+
+
+def _database() -> dict:
+    started = time.perf_counter()
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+def _redis() -> dict:
+    if not settings.REDIS_URL:
+        return {"status": "not configured", "fallback": "per-process memory cache"}
+    started = time.perf_counter()
+    try:
+        client = cache._cache.get_client()  # django's RedisCache exposes the redis-py client
+        client.ping()
+    except Exception as exc:
+        return {"status": "unreachable", "error": exc.__class__.__name__}
+    return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+def _pending_migrations() -> list[str] | None:
+    now = time.monotonic()
+    if now - float(_MIGRATIONS_CACHE["checked_at"]) > _MIGRATIONS_TTL_SECONDS:
+        try:
+            executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+            plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+            _MIGRATIONS_CACHE["pending"] = [f"{m.app_label}.{m.name}" for m, _ in plan]
+        except Exception:
+            return None
+        _MIGRATIONS_CACHE["checked_at"] = now
+    return _MIGRATIONS_CACHE["pending"]  # type: ignore[return-value]
+
+
+@require_GET
+def health(request):
+    database = _database()
+    pending = _pending_migrations() if database["ok"] else None
+    body = {
+        "ok": database["ok"],
+        "status": "ok" if database["ok"] else "unavailable",
+        "version": settings.VERSION,
+        "environment": settings.YALLS_ENV,
+        "database": database,
+        "redis": _redis(),
+        "migrations": {"pending": pending, "up_to_date": pending == [] if pending is not None else None},
+    }
+    response = JsonResponse(body, status=200 if database["ok"] else 503)
+    response["Cache-Control"] = "no-store"
+    return response

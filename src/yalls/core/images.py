@@ -1,0 +1,36 @@
+"""Uploaded images: type and size checked by decoding them, then resized and re-encoded."""
+
+from io import BytesIO
+
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from yalls.core.errors import DomainError
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+MAX_PIXELS = 40_000_000
+
+
+def image_square_thumbnail(upload, *, field: str, max_bytes: int = 5 * 1024 * 1024, size: int = 400) -> ContentFile:
+    """Validate an upload as a real image and return a square WebP of `size` pixels."""
+    if upload.size > max_bytes:
+        raise DomainError(
+            "image.too_large", f"Images must be at most {max_bytes // (1024 * 1024)} MB.", field=field
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            if probe.format not in ALLOWED_FORMATS:
+                raise DomainError("image.unsupported_type", "Use a JPEG, PNG, WebP or GIF image.", field=field)
+            if probe.width * probe.height > MAX_PIXELS:
+                raise DomainError("image.too_large", "That image has too many pixels.", field=field)
+            probe.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
+            out = BytesIO()
+            image.save(out, format="WEBP", quality=85)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DomainError("image.invalid", "That file is not an image we can read.", field=field) from exc
+    return ContentFile(out.getvalue())

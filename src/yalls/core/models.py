@@ -1,0 +1,29 @@
+"""Cross-cutting tables: the one handle namespace shared by members and entities."""
+
+import uuid
+
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Handle(models.Model):
+    """Who owns an @handle. Members and entities share one namespace so a mention is never ambiguous."""
+
+    class Kind(models.TextChoices):
+        MEMBER = "member", "Member"
+        ENTITY = "entity", "Entity"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    handle = models.CharField(max_length=30)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    owner_id = models.UUIDField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("handle"), name="core_handle_unique_ci"),
+            models.UniqueConstraint(fields=["kind", "owner_id"], name="core_handle_one_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from yalls.core.db_context import system_context
+from yalls.demo.world import DEMO_PASSWORD, MEMBERS, seed_world
+
+
+class Command(BaseCommand):
+    help = "Load the demo world (idempotent) and print the demo sign-ins."
+
+    def handle(self, *args, **options):
+        with system_context():
+            created = seed_world()
+        self.stdout.write(f"· demo world: {created['members']} members and {created['entities']} entities added")
+        self.stdout.write("\n  Demo sign-ins (password for all: %s)" % DEMO_PASSWORD)
+        for email, handle, name, role, *_ in MEMBERS:
+            self.stdout.write(f"    {email:<24} @{handle:<14} {role}")

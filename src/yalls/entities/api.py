@@ -1,0 +1,185 @@
+"""/api/v1/entities: thin handlers over the entities services and selectors."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Router, Schema
+from pydantic import Field
+
+from yalls.core.api import Input
+from yalls.core.pagination import paginate
+from yalls.entities import selectors, services
+
+router = Router(tags=["entities"])
+
+Sex = Literal["mare", "stallion", "gelding", "filly", "colt", ""]
+
+
+class HorseOut(Schema):
+    breed: str
+    sex: str
+    colour: str
+    foaling_date: date | None
+    registration_number: str
+
+
+class EntityOut(Schema):
+    id: str
+    handle: str
+    display_name: str
+    kind: str
+    bio: str
+    avatar_url: str | None
+    metadata: dict
+    owner_handle: str
+    created_at: datetime
+    archived_at: datetime | None
+    horse: HorseOut | None
+
+    @staticmethod
+    def resolve_id(obj):
+        return str(obj.id)
+
+    @staticmethod
+    def resolve_kind(obj):
+        return obj.kind_id
+
+    @staticmethod
+    def resolve_avatar_url(obj):
+        return obj.avatar.url if obj.avatar else None
+
+    @staticmethod
+    def resolve_owner_handle(obj):
+        return obj.owner.handle
+
+    @staticmethod
+    def resolve_horse(obj):
+        return getattr(obj, "horse", None) if obj.kind.is_horse else None
+
+
+class EntityPage(Schema):
+    items: list[EntityOut]
+    next_cursor: str | None
+
+
+class KindOut(Schema):
+    slug: str
+    label: str
+    plural: str
+    is_horse: bool
+
+
+class EntityIn(Input):
+    handle: str = Field(max_length=30)
+    display_name: str = Field(max_length=80)
+    kind: str = Field(max_length=30)
+    bio: str = Field(default="", max_length=1000)
+    metadata: dict = Field(default_factory=dict)
+    breed: str | None = Field(default=None, max_length=80)
+    sex: Sex | None = None
+    colour: str | None = Field(default=None, max_length=50)
+    foaling_date: date | None = None
+    registration_number: str | None = Field(default=None, max_length=60)
+
+
+class EntityPatch(Input):
+    handle: str | None = Field(default=None, max_length=30)
+    display_name: str | None = Field(default=None, max_length=80)
+    bio: str | None = Field(default=None, max_length=1000)
+    metadata: dict | None = None
+    breed: str | None = Field(default=None, max_length=80)
+    sex: Sex | None = None
+    colour: str | None = Field(default=None, max_length=50)
+    foaling_date: date | None = None
+    registration_number: str | None = Field(default=None, max_length=60)
+
+
+class TransferIn(Input):
+    new_owner: str = Field(max_length=31, description="Handle of the member who becomes owner")
+
+
+class MemberIn(Input):
+    member: str = Field(max_length=31, description="Handle of the member")
+    role: Literal["manager", "editor"]
+
+
+class MembershipOut(Schema):
+    member_handle: str
+    display_name: str
+    role: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_member_handle(obj):
+        return obj.member.handle
+
+    @staticmethod
+    def resolve_display_name(obj):
+        return obj.member.display_name
+
+
+@router.get("/kinds", response=list[KindOut], auth=None, summary="The kinds of entity")
+def kinds(request):
+    return selectors.entity_kinds()
+
+
+@router.get("", response=EntityPage, auth=None, summary="Browse entities (newest first, keyset cursor)")
+def entity_list(request, kind: str | None = None, q: str | None = None, cursor: str | None = None, limit: int = 20):
+    page = paginate(selectors.entities_visible(request.user, kind=kind, q=q).select_related("owner", "horse"), cursor=cursor, limit=limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/mine", response=list[EntityOut], summary="Entities I own, manage or edit")
+def entity_mine(request):
+    return [entity for entity, _ in selectors.entities_of_member(request.auth)]
+
+
+@router.post("", response={201: EntityOut}, summary="Create an entity (you become its owner)")
+def entity_create(request, payload: EntityIn):
+    entity = services.entity_create(actor=request.auth, **payload.model_dump())
+    return 201, selectors.access_entity(request.auth, entity.handle)
+
+
+@router.get("/{handle}", response=EntityOut, auth=None, summary="One entity")
+def entity_detail(request, handle: str):
+    return selectors.access_entity(request.user, handle)
+
+
+@router.patch("/{handle}", response=EntityOut, summary="Edit an entity (owner or manager)")
+def entity_update(request, handle: str, payload: EntityPatch):
+    entity = services.entity_update(actor=request.auth, entity=selectors.access_entity(request.auth, handle), **payload.model_dump(exclude_unset=True))
+    return selectors.access_entity(request.auth, entity.handle)
+
+
+@router.post("/{handle}/archive", response=EntityOut, summary="Archive (owner)")
+def entity_archive(request, handle: str):
+    entity = services.entity_archive(actor=request.auth, entity=selectors.access_entity(request.auth, handle))
+    return selectors.access_entity(request.auth, entity.handle)
+
+
+@router.post("/{handle}/restore", response=EntityOut, summary="Restore an archived entity (owner)")
+def entity_restore(request, handle: str):
+    entity = services.entity_restore(actor=request.auth, entity=selectors.access_entity(request.auth, handle))
+    return selectors.access_entity(request.auth, entity.handle)
+
+
+@router.post("/{handle}/transfer", response=EntityOut, summary="Transfer ownership (owner)")
+def entity_transfer(request, handle: str, payload: TransferIn):
+    entity = services.entity_transfer_ownership(actor=request.auth, entity=selectors.access_entity(request.auth, handle), new_owner_handle=payload.new_owner)
+    return selectors.access_entity(request.auth, entity.handle)
+
+
+@router.get("/{handle}/members", response=list[MembershipOut], auth=None, summary="Members of an entity")
+def entity_members(request, handle: str):
+    return selectors.entity_memberships(selectors.access_entity(request.user, handle))
+
+
+@router.post("/{handle}/members", response=MembershipOut, summary="Add a member or change their role")
+def entity_member_set(request, handle: str, payload: MemberIn):
+    return services.entity_member_set(actor=request.auth, entity=selectors.access_entity(request.auth, handle), member_handle=payload.member, role=payload.role)
+
+
+@router.delete("/{handle}/members/{member_handle}", response={204: None}, summary="Remove a member (or leave)")
+def entity_member_remove(request, handle: str, member_handle: str):
+    services.entity_member_remove(actor=request.auth, entity=selectors.access_entity(request.auth, handle), member_handle=member_handle)
+    return 204, None

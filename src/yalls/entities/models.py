@@ -1,0 +1,102 @@
+"""Entities: profiles that are not a person (farm, business, brand, horse, ...), and their members."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+def entity_avatar_path(instance, filename: str) -> str:
+    return f"avatars/entities/{instance.pk}/{uuid.uuid4().hex}.webp"
+
+
+class EntityKind(models.Model):
+    """The kind list is data: add a row (in a data migration or the admin) to add a kind."""
+
+    slug = models.SlugField(primary_key=True, max_length=30)
+    label = models.CharField(max_length=50)
+    plural = models.CharField(max_length=50)
+    description = models.CharField(max_length=200, blank=True)
+    is_horse = models.BooleanField(default=False, help_text="Entities of this kind carry horse details.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Entity(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    handle = models.CharField(max_length=30)
+    display_name = models.CharField(max_length=80)
+    kind = models.ForeignKey(EntityKind, on_delete=models.PROTECT, related_name="entities")
+    bio = models.TextField(max_length=1000, blank=True)
+    avatar = models.ImageField(upload_to=entity_avatar_path, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_entities")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "entities"
+        constraints = [models.UniqueConstraint(Lower("handle"), name="entities_entity_handle_unique_ci")]
+        indexes = [
+            GinIndex(fields=["metadata"], name="entities_entity_metadata_gin"),
+            models.Index(fields=["-created_at", "-id"], name="entities_entity_created"),
+            models.Index(fields=["kind", "-created_at"], name="entities_entity_kind_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class EntityMember(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MANAGER = "manager", "Manager"
+        EDITOR = "editor", "Editor"
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entity_memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "member"], name="entities_member_unique"),
+            models.UniqueConstraint(
+                fields=["entity"], condition=models.Q(role="owner"), name="entities_one_owner_membership"
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "role"], name="entities_member_role")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.role} of {self.entity_id}"
+
+
+class Horse(models.Model):
+    """Horse details of an entity whose kind is a horse."""
+
+    class Sex(models.TextChoices):
+        MARE = "mare", "Mare"
+        STALLION = "stallion", "Stallion"
+        GELDING = "gelding", "Gelding"
+        FILLY = "filly", "Filly"
+        COLT = "colt", "Colt"
+
+    entity = models.OneToOneField(Entity, primary_key=True, on_delete=models.CASCADE, related_name="horse")
+    breed = models.CharField(max_length=80, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
+    colour = models.CharField(max_length=50, blank=True)
+    foaling_date = models.DateField(null=True, blank=True)
+    registration_number = models.CharField(max_length=60, blank=True)

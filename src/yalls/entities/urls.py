@@ -1,0 +1,14 @@
+from django.urls import path
+
+from yalls.entities import views
+
+urlpatterns = [
+    path("", views.entity_mine, name="entity_mine"),
+    path("new", views.entity_create, name="entity_create"),
+    path("<str:handle>/edit", views.entity_edit, name="entity_edit"),
+    path("<str:handle>/archive", views.entity_archive, name="entity_archive"),
+    path("<str:handle>/restore", views.entity_restore, name="entity_restore"),
+    path("<str:handle>/transfer", views.entity_transfer, name="entity_transfer"),
+    path("<str:handle>/members", views.entity_member_set, name="entity_member_set"),
+    path("<str:handle>/members/remove", views.entity_member_remove, name="entity_member_remove"),
+]

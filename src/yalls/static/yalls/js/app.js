@@ -1,0 +1,48 @@
+/* yalls — progressive enhancement. No dependencies, no inline handlers. */
+(function () {
+  "use strict";
+
+  // (a) CSRF token for htmx requests, read from <meta name="csrf-token">.
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = csrfToken();
+    if (token) event.detail.headers["X-CSRFToken"] = token;
+  });
+
+  // (b) data-confirm="Are you sure?" on forms or submit buttons/links.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    var message = (submitter && submitter.getAttribute("data-confirm")) ||
+      (form && form.getAttribute && form.getAttribute("data-confirm"));
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("a[data-confirm], button[data-confirm]");
+    if (!el || (el.form && el.type !== "button")) return;
+    if (!window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // (c) <button data-copy="element-id"> copies that element's text.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) return;
+    var text = "value" in source ? source.value : source.textContent;
+    navigator.clipboard.writeText(text.trim()).then(function () {
+      var original = button.textContent;
+      button.textContent = button.getAttribute("data-copied") || "Copied";
+      setTimeout(function () { button.textContent = original; }, 1800);
+    });
+  });
+})();

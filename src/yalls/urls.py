@@ -1,0 +1,28 @@
+"""Top-level routes: the web shell, allauth, each app's pages, the API and health."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+from django.views.static import serve
+
+from yalls import views
+from yalls.api import api
+from yalls.core.health import health
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api_docs"),
+    re_path(r"^api/", views.api_not_found),
+    path("", views.home, name="home"),
+    path("search", views.search, name="search"),
+    path("compose", views.compose, name="compose"),
+    path("notifications", views.notifications, name="notifications"),
+    path("settings/", include("yalls.accounts.urls")),
+    path("entities/", include("yalls.entities.urls")),
+    path("@<str:handle>", views.profile, name="profile"),
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]
