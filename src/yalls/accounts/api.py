@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from yalls.accounts import services
@@ -81,7 +81,7 @@ def refresh(request, payload: RefreshIn):
 @router.post("/logout", response={204: None}, auth=None, summary="Revoke the sign-in a refresh token belongs to")
 def logout(request, payload: RefreshIn):
     services.auth_logout(refresh_token=payload.refresh_token)
-    return 204, None
+    return Status(204, None)
 
 
 @me_router.get("", response=MeOut, summary="The signed-in member")

@@ -77,6 +77,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http(request, exc: HttpError):
+        if exc.status_code == 400 and "parse request body" in str(exc):
+            return problem_response(
+                status=400, code="request.malformed_json", title="Malformed JSON",
+                detail="The request body is not valid JSON.", request=request,
+            )  # fmt: skip
         code = {400: "request.bad", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return problem_response(status=exc.status_code, code=code, title=str(exc), request=request)
 

@@ -16,12 +16,9 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = request_id_var.set(request_id)
-        member_token = member_hash_var.set(None)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
-            member_hash_var.reset(member_token)
+        # Set, not reset afterwards: Django logs the response (django.request) after middleware returns.
+        request_id_var.set(request_id)
+        member_hash_var.set(None)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Literal
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from yalls.core.api import Input
@@ -182,4 +182,4 @@ def entity_member_set(request, handle: str, payload: MemberIn):
 @router.delete("/{handle}/members/{member_handle}", response={204: None}, summary="Remove a member (or leave)")
 def entity_member_remove(request, handle: str, member_handle: str):
     services.entity_member_remove(actor=request.auth, entity=selectors.access_entity(request.auth, handle), member_handle=member_handle)
-    return 204, None
+    return Status(204, None)

@@ -1,0 +1,62 @@
+# yalls: `make up` runs the platform locally, `make test` runs every check CI runs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HASH   := $(shell cat pyproject.toml | sha1sum | cut -c1-10)
+RUNTIME_STAMP := $(VENV)/.runtime-$(HASH)
+DEV_STAMP     := $(VENV)/.dev-$(HASH)
+CHROMIUM ?= /usr/bin/chromium
+# Tests use the local Redis when one answers (db 15); without it the app's fallbacks are tested.
+REDIS_TEST_URL ?= $(shell (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG) && echo redis://127.0.0.1:6379/15)
+
+.PHONY: up test install dev-install chromium lint format seed worker clean-db help
+
+help:
+	@echo "make up     - install, start the embedded PostgreSQL, migrate, seed, serve :8000 and run the worker"
+	@echo "make test   - install dev tools and Chromium when missing, run ruff, import contracts and pytest"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(DEV_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@ $(RUNTIME_STAMP)
+
+install: $(RUNTIME_STAMP)
+dev-install: $(DEV_STAMP)
+
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "· installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || exit 1; \
+	else \
+		echo "Browser tests need Chromium at $(CHROMIUM). Install it (Debian/Ubuntu: sudo apt-get install chromium)"; \
+		echo "or point CHROMIUM=/path/to/chromium at one."; exit 1; \
+	fi
+
+up: install
+	$(BIN)/yalls up
+
+seed: install
+	$(BIN)/yalls seed
+
+worker: install
+	$(BIN)/yalls worker
+
+lint: dev-install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
+
+format: dev-install
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+test: dev-install chromium lint
+	REDIS_URL=$(REDIS_TEST_URL) YALLS_ENV=test CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)

@@ -1,0 +1,81 @@
+"""Row-level security: under member A's context an unfiltered query shows none of B's private rows."""
+
+from datetime import timedelta
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.db import connection
+from django.utils import timezone
+
+from tests.factories import MemberFactory
+from yalls.accounts.models import PrivateProfile, RefreshToken
+from yalls.core.db_context import current_member_id, member_context, system_context
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_members():
+    a, b = MemberFactory(), MemberFactory()
+    for member, n in ((a, 1), (b, 2)):
+        PrivateProfile.objects.create(user=member, phone=f"+1 555 000 000{n}")
+        RefreshToken.objects.create(user=member, token_hash=f"{n}" * 64, expires_at=timezone.now() + timedelta(days=1))
+        UserSession.objects.create(user=member, session_key=f"session-{n}", ip="127.0.0.1", user_agent="test")
+        Authenticator.objects.create(user=member, type=Authenticator.Type.TOTP, data={"secret": f"secret-{n}"})
+    return a, b
+
+
+@pytest.mark.parametrize("model", [PrivateProfile, RefreshToken, UserSession, Authenticator])
+def test_member_sees_only_own_private_rows(two_members, model):
+    a, b = two_members
+    with member_context(a.pk):
+        rows = list(model.objects.all())  # deliberately unfiltered
+    assert {row.user_id for row in rows} == {a.pk}
+    with system_context():
+        assert {row.user_id for row in model.objects.all()} == {a.pk, b.pk}
+
+
+@pytest.mark.parametrize("model", [PrivateProfile, RefreshToken, UserSession, Authenticator])
+def test_anonymous_context_sees_no_private_rows(two_members, model):
+    with member_context(None):
+        assert model.objects.count() == 0
+
+
+def test_member_cannot_write_rows_for_someone_else(two_members):
+    a, b = two_members
+    with member_context(a.pk):
+        updated = RefreshToken.objects.filter(user=b).update(revoked_at=timezone.now())
+    assert updated == 0
+    assert RefreshToken.objects.get(user=b).revoked_at is None
+
+
+def test_member_cannot_insert_rows_owned_by_someone_else(two_members):
+    from django.db import DatabaseError, transaction
+
+    a, b = two_members
+    with pytest.raises(DatabaseError), member_context(a.pk), transaction.atomic():
+        RefreshToken.objects.create(user=b, token_hash="f" * 64, expires_at=timezone.now())
+
+
+def test_context_is_restored_after_the_block(two_members):
+    a, _ = two_members
+    with member_context(a.pk):
+        assert current_member_id() == str(a.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone()[0] == "yalls_member"
+    assert current_member_id() == ""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone()[0] != "yalls_member"
+
+
+def test_requests_run_in_the_member_context(client, two_members):
+    """A web request by A reads the sessions table through RLS: only A's rows."""
+    a, _ = two_members
+    client.force_login(a)
+    response = client.get("/settings/security")
+    assert response.status_code == 200
+    devices = [s["ip"] for s in response.context["sessions"]]
+    assert UserSession.objects.filter(user=a).count() == len(devices)
