@@ -17,7 +17,10 @@ def _ensure_database() -> bool:
     from yalls.core import embedded_db
 
     started = embedded_db.start()
-    print(f"· embedded PostgreSQL {'started' if started else 'already running'} in {embedded_db.PGDATA}", flush=True)
+    print(
+        f"· embedded PostgreSQL {'started' if started else 'already running'} in {embedded_db.PGDATA}",
+        flush=True,
+    )
     return started
 
 
@@ -72,7 +75,9 @@ def cmd_up(args) -> int:
         ),
         subprocess.Popen([python, "-m", "yalls.cli", "worker"], env=env, start_new_session=True),
     ]  # fmt: skip
-    print(f"\n  yalls is up: http://{args.host}:{args.port}   (Ctrl-C stops everything)\n", flush=True)
+    print(
+        f"\n  yalls is up: http://{args.host}:{args.port}   (Ctrl-C stops everything)\n", flush=True
+    )
 
     stopping = False
 

@@ -125,6 +125,8 @@ else:
     }
 _db["ENGINE"] = "django.db.backends.postgresql"
 _db["ATOMIC_REQUESTS"] = True
+# Concurrent test runs on one server each need their own test database.
+_db["TEST"] = {"NAME": os.environ.get("YALLS_TEST_DATABASE", f"test_{_db['NAME']}")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The non-owner role every request-scoped query runs as (row-level security applies to it).
@@ -153,7 +155,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -263,9 +268,13 @@ def production_problems() -> list[str]:
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must list the site's host names (and not '*')")
     if not DATABASE_URL:
-        problems.append("DATABASE_URL must point at the production PostgreSQL (the embedded one is for local use)")
+        problems.append(
+            "DATABASE_URL must point at the production PostgreSQL (the embedded one is for local use)"
+        )
     if not EMAIL_URL or EMAIL_URL.split(":")[0] not in {"smtp", "smtps"}:
-        problems.append("EMAIL_URL must be an smtp:// or smtps:// URL so verification and reset emails are delivered")
+        problems.append(
+            "EMAIL_URL must be an smtp:// or smtps:// URL so verification and reset emails are delivered"
+        )
     if not SITE_URL.startswith("https://"):
         problems.append("SITE_URL must be the https:// address members use")
     return problems

@@ -15,8 +15,14 @@ from yalls.entities import views as entity_views
 def home(request):
     context = {"nav_active": "home"}
     if request.user.is_authenticated:
-        context["my_entities"] = entity_selectors.entities_of_member(request.user, include_archived=False)[:6]
-    context["recent_entities"] = list(entity_selectors.entities_visible(request.user).select_related("kind").order_by("-created_at")[:6])
+        context["my_entities"] = entity_selectors.entities_of_member(
+            request.user, include_archived=False
+        )[:6]
+    context["recent_entities"] = list(
+        entity_selectors.entities_visible(request.user)
+        .select_related("kind")
+        .order_by("-created_at")[:6]
+    )
     return render(request, "home.html", context)
 
 
@@ -25,10 +31,18 @@ def search(request):
     members, entities = [], []
     if q:
         members = list(User.objects.filter(is_active=True, handle__icontains=q)[:10]) + list(
-            User.objects.filter(is_active=True, display_name__icontains=q).exclude(handle__icontains=q)[:10]
+            User.objects.filter(is_active=True, display_name__icontains=q).exclude(
+                handle__icontains=q
+            )[:10]
         )
-        entities = list(entity_selectors.entities_visible(request.user, q=q).order_by("display_name")[:20])
-    return render(request, "search.html", {"nav_active": "search", "q": q, "members": members, "entities": entities})
+        entities = list(
+            entity_selectors.entities_visible(request.user, q=q).order_by("display_name")[:20]
+        )
+    return render(
+        request,
+        "search.html",
+        {"nav_active": "search", "q": q, "members": members, "entities": entities},
+    )
 
 
 @login_required
@@ -54,4 +68,10 @@ def profile(request, handle: str):
 
 
 def api_not_found(request):
-    return problem_response(status=404, code="not_found", title="Not found", detail="No API route matches this path.", request=request)
+    return problem_response(
+        status=404,
+        code="not_found",
+        title="Not found",
+        detail="No API route matches this path.",
+        request=request,
+    )

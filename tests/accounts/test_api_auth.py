@@ -4,7 +4,13 @@ import json
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value, yield_hotp_counters_from_time, format_hotp_value
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 
 from tests.factories import PASSWORD, MemberFactory
 from yalls.accounts import services
@@ -18,7 +24,9 @@ def post(client, path, body, **headers):
 
 
 def obtain(client, member, **extra):
-    return post(client, "/api/v1/auth/token", {"email": member.email, "password": PASSWORD, **extra})
+    return post(
+        client, "/api/v1/auth/token", {"email": member.email, "password": PASSWORD, **extra}
+    )
 
 
 def test_token_gives_access_and_refresh_and_access_works(client):
@@ -38,7 +46,9 @@ def test_token_gives_access_and_refresh_and_access_works(client):
 
 def test_wrong_password_is_401_problem(client):
     member = MemberFactory()
-    response = post(client, "/api/v1/auth/token", {"email": member.email, "password": "nope-nope-nope"})
+    response = post(
+        client, "/api/v1/auth/token", {"email": member.email, "password": "nope-nope-nope"}
+    )
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "auth.invalid_credentials"
@@ -60,18 +70,29 @@ def test_reusing_a_rotated_token_revokes_the_whole_family(client):
     first = obtain(client, member).json()
     second = post(client, "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]}).json()
     other_sign_in = obtain(client, member).json()
-    assert post(client, "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]}).status_code == 401
+    assert (
+        post(client, "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]}).status_code
+        == 401
+    )
     # the thief's (or victim's) newer token from that family is dead too
     dead = post(client, "/api/v1/auth/refresh", {"refresh_token": second["refresh_token"]})
     assert dead.status_code == 401
     # an unrelated sign-in keeps working
-    assert post(client, "/api/v1/auth/refresh", {"refresh_token": other_sign_in["refresh_token"]}).status_code == 200
+    assert (
+        post(
+            client, "/api/v1/auth/refresh", {"refresh_token": other_sign_in["refresh_token"]}
+        ).status_code
+        == 200
+    )
 
 
 def test_logout_revokes_the_family(client):
     member = MemberFactory()
     pair = obtain(client, member).json()
-    assert post(client, "/api/v1/auth/logout", {"refresh_token": pair["refresh_token"]}).status_code == 204
+    assert (
+        post(client, "/api/v1/auth/logout", {"refresh_token": pair["refresh_token"]}).status_code
+        == 204
+    )
     response = post(client, "/api/v1/auth/refresh", {"refresh_token": pair["refresh_token"]})
     assert response.status_code == 401
 
@@ -80,7 +101,10 @@ def test_password_change_revokes_refresh_and_access_tokens(client):
     member = MemberFactory()
     pair = obtain(client, member).json()
     services.credentials_changed(member=member, keep_session_key=None)
-    assert post(client, "/api/v1/auth/refresh", {"refresh_token": pair["refresh_token"]}).status_code == 401
+    assert (
+        post(client, "/api/v1/auth/refresh", {"refresh_token": pair["refresh_token"]}).status_code
+        == 401
+    )
     me = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {pair['access_token']}")
     assert me.status_code == 401
 
@@ -91,10 +115,17 @@ def test_password_change_on_the_web_ends_api_tokens(client):
     client.force_login(member)
     response = client.post(
         "/accounts/password/change/",
-        {"oldpassword": PASSWORD, "password1": "a-brand-new-secret-9", "password2": "a-brand-new-secret-9"},
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-brand-new-secret-9",
+            "password2": "a-brand-new-secret-9",
+        },
     )
     assert response.status_code == 302
-    assert post(client, "/api/v1/auth/refresh", {"refresh_token": pair["refresh_token"]}).status_code == 401
+    assert (
+        post(client, "/api/v1/auth/refresh", {"refresh_token": pair["refresh_token"]}).status_code
+        == 401
+    )
 
 
 def _current_code(secret: str) -> str:
@@ -109,7 +140,9 @@ def test_mfa_member_needs_a_totp_code(client):
     missing = obtain(client, member)
     assert missing.status_code == 401
     assert missing.json()["code"] == "auth.mfa_required"
-    wrong = obtain(client, member, otp_code="000000" if _current_code(secret) != "000000" else "111111")
+    wrong = obtain(
+        client, member, otp_code="000000" if _current_code(secret) != "000000" else "111111"
+    )
     assert wrong.json()["code"] == "auth.mfa_invalid"
     ok = obtain(client, member, otp_code=_current_code(secret))
     assert ok.status_code == 200, ok.content
@@ -125,7 +158,9 @@ def test_repeated_failures_are_slowed_then_refused(client):
     member = MemberFactory()
     codes = []
     for _ in range(5):
-        response = post(client, "/api/v1/auth/token", {"email": member.email, "password": "wrong-password-1"})
+        response = post(
+            client, "/api/v1/auth/token", {"email": member.email, "password": "wrong-password-1"}
+        )
         codes.append(response.json()["code"])
     assert codes[:3] == ["auth.invalid_credentials"] * 3
     assert "auth.too_many_attempts" in codes[3:]
@@ -139,7 +174,11 @@ def test_repeated_failures_are_slowed_then_refused(client):
     [
         ("{not json", 400, "request.malformed_json"),
         (json.dumps({"email": "a@b.c"}), 422, "request.validation_failed"),
-        (json.dumps({"email": "a@b.c", "password": "x", "extra": 1}), 422, "request.validation_failed"),
+        (
+            json.dumps({"email": "a@b.c", "password": "x", "extra": 1}),
+            422,
+            "request.validation_failed",
+        ),
         (json.dumps({"email": ["a"], "password": 5}), 422, "request.validation_failed"),
     ],
 )

@@ -20,9 +20,15 @@ def two_members():
     a, b = MemberFactory(), MemberFactory()
     for member, n in ((a, 1), (b, 2)):
         PrivateProfile.objects.create(user=member, phone=f"+1 555 000 000{n}")
-        RefreshToken.objects.create(user=member, token_hash=f"{n}" * 64, expires_at=timezone.now() + timedelta(days=1))
-        UserSession.objects.create(user=member, session_key=f"session-{n}", ip="127.0.0.1", user_agent="test")
-        Authenticator.objects.create(user=member, type=Authenticator.Type.TOTP, data={"secret": f"secret-{n}"})
+        RefreshToken.objects.create(
+            user=member, token_hash=f"{n}" * 64, expires_at=timezone.now() + timedelta(days=1)
+        )
+        UserSession.objects.create(
+            user=member, session_key=f"session-{n}", ip="127.0.0.1", user_agent="test"
+        )
+        Authenticator.objects.create(
+            user=member, type=Authenticator.Type.TOTP, data={"secret": f"secret-{n}"}
+        )
     return a, b
 
 

@@ -20,7 +20,10 @@ def test_health_reports_database_latency_and_echoes_request_id(client):
 def test_request_id_is_made_when_missing_or_malformed(client):
     made = client.get("/health")["X-Request-ID"]
     assert len(made) == 32
-    assert client.get("/health", HTTP_X_REQUEST_ID="bad id with spaces")["X-Request-ID"] != "bad id with spaces"
+    assert (
+        client.get("/health", HTTP_X_REQUEST_ID="bad id with spaces")["X-Request-ID"]
+        != "bad id with spaces"
+    )
 
 
 def test_health_is_503_when_the_database_is_unreachable(client, settings, monkeypatch):

@@ -9,4 +9,16 @@ class UserAdmin(admin.ModelAdmin):
     list_filter = ("role", "is_active")
     search_fields = ("handle", "display_name", "email")
     readonly_fields = ("id", "handle", "date_joined", "token_version", "password")
-    fields = ("id", "email", "handle", "display_name", "bio", "role", "is_active", "timezone", "locale", "date_joined", "token_version")
+    fields = (
+        "id",
+        "email",
+        "handle",
+        "display_name",
+        "bio",
+        "role",
+        "is_active",
+        "timezone",
+        "locale",
+        "date_joined",
+        "token_version",
+    )

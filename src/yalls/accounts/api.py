@@ -16,7 +16,9 @@ me_router = Router(tags=["members"])
 class TokenIn(Input):
     email: str = Field(max_length=254)
     password: str = Field(max_length=512)
-    otp_code: str | None = Field(default=None, max_length=32, description="TOTP or recovery code when MFA is on")
+    otp_code: str | None = Field(
+        default=None, max_length=32, description="TOTP or recovery code when MFA is on"
+    )
 
 
 class RefreshIn(Input):
@@ -62,7 +64,9 @@ class ProfilePatch(Input):
     locale: str | None = Field(default=None, max_length=10)
 
 
-@router.post("/token", response=TokenOut, auth=None, summary="Exchange email + password (+ TOTP) for tokens")
+@router.post(
+    "/token", response=TokenOut, auth=None, summary="Exchange email + password (+ TOTP) for tokens"
+)
 def token(request, payload: TokenIn):
     return services.auth_token_obtain(
         email=payload.email,
@@ -75,10 +79,17 @@ def token(request, payload: TokenIn):
 
 @router.post("/refresh", response=TokenOut, auth=None, summary="Rotate a refresh token")
 def refresh(request, payload: RefreshIn):
-    return services.auth_token_refresh(refresh_token=payload.refresh_token, user_agent=request.headers.get("User-Agent", ""))
+    return services.auth_token_refresh(
+        refresh_token=payload.refresh_token, user_agent=request.headers.get("User-Agent", "")
+    )
 
 
-@router.post("/logout", response={204: None}, auth=None, summary="Revoke the sign-in a refresh token belongs to")
+@router.post(
+    "/logout",
+    response={204: None},
+    auth=None,
+    summary="Revoke the sign-in a refresh token belongs to",
+)
 def logout(request, payload: RefreshIn):
     services.auth_logout(refresh_token=payload.refresh_token)
     return Status(204, None)

@@ -13,6 +13,8 @@ class AccountsConfig(AppConfig):
 
         from yalls.accounts import receivers
 
-        password_changed.connect(receivers.on_password_changed, dispatch_uid="yalls.password_changed")
+        password_changed.connect(
+            receivers.on_password_changed, dispatch_uid="yalls.password_changed"
+        )
         password_set.connect(receivers.on_password_changed, dispatch_uid="yalls.password_set")
         password_reset.connect(receivers.on_password_reset, dispatch_uid="yalls.password_reset")

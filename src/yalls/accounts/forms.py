@@ -30,7 +30,9 @@ def clean_handle_value(value: str, *, owner_id=None) -> str:
 class SignupExtraForm(forms.Form):
     """Fields allauth's sign-up form gains (ACCOUNT_SIGNUP_FORM_CLASS)."""
 
-    display_name = forms.CharField(max_length=80, label="Your name", widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    display_name = forms.CharField(
+        max_length=80, label="Your name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     handle = HandleField(label="Handle", widget=forms.TextInput(attrs={"autocomplete": "username"}))
 
     field_order = ["display_name", "handle", "email", "password1", "password2"]
@@ -46,14 +48,27 @@ class SignupExtraForm(forms.Form):
 class ProfileForm(forms.Form):
     display_name = forms.CharField(max_length=80, label="Display name")
     handle = HandleField(label="Handle")
-    bio = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Bio")
-    avatar = forms.FileField(required=False, label="Avatar", help_text="JPEG, PNG, WebP or GIF, up to 5 MB.")
+    bio = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Bio"
+    )
+    avatar = forms.FileField(
+        required=False, label="Avatar", help_text="JPEG, PNG, WebP or GIF, up to 5 MB."
+    )
     remove_avatar = forms.BooleanField(required=False, label="Remove current avatar")
     timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone")
     locale = forms.ChoiceField(choices=LANGUAGE_CHOICES, label="Language")
     phone = forms.CharField(max_length=32, required=False, label="Phone (private)")
-    date_of_birth = forms.DateField(required=False, label="Date of birth (private)", widget=forms.DateInput(attrs={"type": "date"}))
-    postal_address = forms.CharField(max_length=500, required=False, label="Postal address (private)", widget=forms.Textarea(attrs={"rows": 3}))
+    date_of_birth = forms.DateField(
+        required=False,
+        label="Date of birth (private)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    postal_address = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Postal address (private)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args, member=None, **kwargs):
         self.member = member
@@ -61,4 +76,6 @@ class ProfileForm(forms.Form):
         self.fields["avatar"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp,image/gif"
 
     def clean_handle(self):
-        return clean_handle_value(self.cleaned_data["handle"], owner_id=self.member.pk if self.member else None)
+        return clean_handle_value(
+            self.cleaned_data["handle"], owner_id=self.member.pk if self.member else None
+        )

@@ -8,7 +8,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 
-TIMEZONE_CHOICES = sorted((tz, tz.replace("_", " ")) for tz in zoneinfo.available_timezones() if "/" in tz or tz == "UTC")
+TIMEZONE_CHOICES = sorted(
+    (tz, tz.replace("_", " ")) for tz in zoneinfo.available_timezones() if "/" in tz or tz == "UTC"
+)
 
 
 def avatar_path(instance, filename: str) -> str:
@@ -17,7 +19,9 @@ def avatar_path(instance, filename: str) -> str:
 
 class UserManager(BaseUserManager):
     def create_user(self, email, password=None, **fields):
-        from yalls.accounts.services import member_create  # the one path that also claims the handle
+        from yalls.accounts.services import (
+            member_create,
+        )  # the one path that also claims the handle
 
         return member_create(email=email, password=password, **fields)
 
@@ -85,11 +89,16 @@ class User(AbstractBaseUser):
 class PrivateProfile(models.Model):
     """Fields only the member sees (row-level security: owner only)."""
 
-    user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="private_profile")
+    user = models.OneToOneField(
+        User, primary_key=True, on_delete=models.CASCADE, related_name="private_profile"
+    )
     phone = models.CharField(max_length=32, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
     postal_address = models.TextField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"private profile of {self.user_id}"
 
 
 class RefreshToken(models.Model):

@@ -10,7 +10,9 @@ from yalls.core.errors import NotFound
 
 
 def access_member_by_handle(handle: str) -> User:
-    user = User.objects.annotate(ci=Lower("handle")).filter(ci=handle.lower(), is_active=True).first()
+    user = (
+        User.objects.annotate(ci=Lower("handle")).filter(ci=handle.lower(), is_active=True).first()
+    )
     if user is None:
         raise NotFound("member.not_found", "No member has that handle.")
     return user
@@ -50,8 +52,14 @@ def member_sessions(member: User, *, current_session_key: str | None) -> list[di
 
 def member_api_sign_ins(member: User) -> list[dict]:
     """Active API sign-ins: the newest live refresh token of each family."""
-    rows = (
-        RefreshToken.objects.filter(user=member, revoked_at__isnull=True, used_at__isnull=True)
-        .order_by("-created_at")[:50]
-    )
-    return [{"family_id": r.family_id, "device": describe_user_agent(r.user_agent), "created_at": r.created_at} for r in rows]
+    rows = RefreshToken.objects.filter(
+        user=member, revoked_at__isnull=True, used_at__isnull=True
+    ).order_by("-created_at")[:50]
+    return [
+        {
+            "family_id": r.family_id,
+            "device": describe_user_agent(r.user_agent),
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]

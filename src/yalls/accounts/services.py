@@ -29,7 +29,9 @@ def _validate_timezone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise DomainError(errors.TIMEZONE_INVALID, "Pick a time zone from the list.", field="timezone") from exc
+        raise DomainError(
+            errors.TIMEZONE_INVALID, "Pick a time zone from the list.", field="timezone"
+        ) from exc
     return name
 
 
@@ -42,7 +44,11 @@ def _validate_locale(code: str) -> str:
 def _validate_display_name(name: str, fallback: str) -> str:
     name = (name or "").strip() or fallback
     if len(name) > 80:
-        raise DomainError("profile.display_name_too_long", "Display names are at most 80 characters.", field="display_name")
+        raise DomainError(
+            "profile.display_name_too_long",
+            "Display names are at most 80 characters.",
+            field="display_name",
+        )
     return name
 
 
@@ -67,7 +73,9 @@ def member_create(
     if not email:
         raise DomainError("account.email_required", "Enter an email address.", field="email")
     if User.objects.annotate(ci=Lower("email")).filter(ci=email).exists():
-        raise Conflict(errors.EMAIL_TAKEN, "An account with that email already exists.", field="email")
+        raise Conflict(
+            errors.EMAIL_TAKEN, "An account with that email already exists.", field="email"
+        )
     user = User(
         email=email,
         role=role,
@@ -106,14 +114,18 @@ def profile_update(
         member.display_name = _validate_display_name(display_name, member.handle)
     if bio is not None:
         if len(bio) > 500:
-            raise DomainError("profile.bio_too_long", "Bios are at most 500 characters.", field="bio")
+            raise DomainError(
+                "profile.bio_too_long", "Bios are at most 500 characters.", field="bio"
+            )
         member.bio = bio.strip()
     if timezone_name is not None:
         member.timezone = _validate_timezone(timezone_name)
     if locale is not None:
         member.locale = _validate_locale(locale)
     if avatar is not None:
-        member.avatar.save("avatar.webp", image_square_thumbnail(avatar, field="avatar"), save=False)
+        member.avatar.save(
+            "avatar.webp", image_square_thumbnail(avatar, field="avatar"), save=False
+        )
     elif remove_avatar and member.avatar:
         member.avatar.delete(save=False)
     member.save()
@@ -121,15 +133,27 @@ def profile_update(
 
 
 @transaction.atomic
-def private_profile_update(*, member: User, phone: str = "", date_of_birth=None, postal_address: str = "") -> PrivateProfile:
+def private_profile_update(
+    *, member: User, phone: str = "", date_of_birth=None, postal_address: str = ""
+) -> PrivateProfile:
     phone = (phone or "").strip()
     if phone and not all(ch.isdigit() or ch in "+-() ." for ch in phone):
-        raise DomainError("profile.phone_invalid", "Phone numbers use digits, spaces and + - ( ).", field="phone")
+        raise DomainError(
+            "profile.phone_invalid", "Phone numbers use digits, spaces and + - ( ).", field="phone"
+        )
     if date_of_birth and date_of_birth > timezone.localdate():
-        raise DomainError("profile.birth_date_future", "A date of birth can't be in the future.", field="date_of_birth")
+        raise DomainError(
+            "profile.birth_date_future",
+            "A date of birth can't be in the future.",
+            field="date_of_birth",
+        )
     private, _ = PrivateProfile.objects.update_or_create(
         user=member,
-        defaults={"phone": phone, "date_of_birth": date_of_birth, "postal_address": (postal_address or "").strip()},
+        defaults={
+            "phone": phone,
+            "date_of_birth": date_of_birth,
+            "postal_address": (postal_address or "").strip(),
+        },
     )
     return private
 
@@ -155,16 +179,22 @@ def _check_second_factor(user: User, code: str | None) -> None:
     if not any(a.type == Authenticator.Type.TOTP for a in authenticators):
         return
     if not code:
-        raise Unauthorized(errors.MFA_REQUIRED, "Two-factor authentication is on: send the code from your app.")
+        raise Unauthorized(
+            errors.MFA_REQUIRED, "Two-factor authentication is on: send the code from your app."
+        )
+    second_factors = (Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
     for authenticator in authenticators:
-        if authenticator.type in (Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES):
-            if authenticator.wrap().validate_code(code.strip()):
-                authenticator.record_usage()
-                return
+        if authenticator.type in second_factors and authenticator.wrap().validate_code(
+            code.strip()
+        ):
+            authenticator.record_usage()
+            return
     raise Unauthorized(errors.MFA_INVALID, "That two-factor code is not valid.")
 
 
-def auth_token_obtain(*, email: str, password: str, otp_code: str | None, ip: str, user_agent: str = "") -> dict:
+def auth_token_obtain(
+    *, email: str, password: str, otp_code: str | None, ip: str, user_agent: str = ""
+) -> dict:
     """Exchange credentials (and a TOTP or recovery code when MFA is on) for an access/refresh pair.
 
     Runs in the system database context: the caller is not signed in yet.
@@ -176,7 +206,9 @@ def auth_token_obtain(*, email: str, password: str, otp_code: str | None, ip: st
             signin_guard.signin_failed(email=email, ip=ip)
             raise Unauthorized(errors.INVALID_CREDENTIALS, "Email or password is wrong.")
         if not EmailAddress.objects.filter(user=user, verified=True).exists():
-            raise Unauthorized(errors.EMAIL_UNVERIFIED, "Verify your email address before using the API.")
+            raise Unauthorized(
+                errors.EMAIL_UNVERIFIED, "Verify your email address before using the API."
+            )
         try:
             _check_second_factor(user, otp_code)
         except Unauthorized as exc:
@@ -203,9 +235,13 @@ def auth_token_refresh(*, refresh_token: str, user_agent: str = "") -> dict:
         if reused:
             # Reuse of a rotated token means it leaked: end every token descended from that sign-in.
             # The revocation commits with this block; the error is raised after it.
-            RefreshToken.objects.filter(family_id=token.family_id, revoked_at__isnull=True).update(revoked_at=now)
+            RefreshToken.objects.filter(family_id=token.family_id, revoked_at__isnull=True).update(
+                revoked_at=now
+            )
         elif token.expires_at <= now or not token.user.is_active:
-            raise Unauthorized(errors.REFRESH_EXPIRED, "That refresh token has expired; sign in again.")
+            raise Unauthorized(
+                errors.REFRESH_EXPIRED, "That refresh token has expired; sign in again."
+            )
         else:
             token.used_at = now
             token.save(update_fields=["used_at"])
@@ -216,7 +252,9 @@ def auth_token_refresh(*, refresh_token: str, user_agent: str = "") -> dict:
 def auth_logout(*, refresh_token: str) -> None:
     """End the sign-in this refresh token belongs to (its whole family). Unknown tokens are a no-op."""
     with system_context():
-        token = RefreshToken.objects.filter(token_hash=tokens.refresh_token_hash(refresh_token or "")).first()
+        token = RefreshToken.objects.filter(
+            token_hash=tokens.refresh_token_hash(refresh_token or "")
+        ).first()
         if token is not None:
             RefreshToken.objects.filter(family_id=token.family_id, revoked_at__isnull=True).update(
                 revoked_at=timezone.now()
@@ -229,14 +267,20 @@ def credentials_changed(*, member: User, keep_session_key: str | None) -> None:
     User.objects.filter(pk=member.pk).update(token_version=member.token_version + 1)
     member.token_version += 1
     with system_context():
-        RefreshToken.objects.filter(user=member, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        RefreshToken.objects.filter(user=member, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         others = UserSession.objects.filter(user=member).exclude(session_key=keep_session_key or "")
-        Session.objects.filter(session_key__in=list(others.values_list("session_key", flat=True))).delete()
+        Session.objects.filter(
+            session_key__in=list(others.values_list("session_key", flat=True))
+        ).delete()
         others.delete()
 
 
 @transaction.atomic
-def member_sessions_end(*, member: User, session_ids: list[int] | None, keep_session_key: str | None) -> int:
+def member_sessions_end(
+    *, member: User, session_ids: list[int] | None, keep_session_key: str | None
+) -> int:
     """End some (or all other) web sessions of the member. Returns how many ended."""
     sessions = UserSession.objects.filter(user=member).exclude(session_key=keep_session_key or "")
     if session_ids is not None:

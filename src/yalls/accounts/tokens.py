@@ -44,7 +44,9 @@ def access_token_decode(token: str) -> dict:
             options={"require": ["exp", "iat", "sub", "ver"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized(errors.TOKEN_EXPIRED, "The access token has expired; refresh it.") from exc
+        raise Unauthorized(
+            errors.TOKEN_EXPIRED, "The access token has expired; refresh it."
+        ) from exc
     except jwt.InvalidTokenError as exc:
         raise Unauthorized(errors.TOKEN_INVALID, "The access token is not valid.") from exc
     if claims.get("typ") != "access":

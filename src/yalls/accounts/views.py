@@ -18,7 +18,12 @@ def member_profile(request, handle: str):
     return render(
         request,
         "accounts/profile.html",
-        {"member": member, "entities": entities, "is_me": is_me, "nav_active": "profile" if is_me else ""},
+        {
+            "member": member,
+            "entities": entities,
+            "is_me": is_me,
+            "nav_active": "profile" if is_me else "",
+        },
     )
 
 
@@ -66,7 +71,11 @@ def settings_profile(request):
                 "postal_address": private.postal_address,
             },
         )
-    return render(request, "accounts/settings_profile.html", {"form": form, "nav_active": "settings", "settings_tab": "profile"})
+    return render(
+        request,
+        "accounts/settings_profile.html",
+        {"form": form, "nav_active": "settings", "settings_tab": "profile"},
+    )
 
 
 @login_required
@@ -76,7 +85,9 @@ def settings_security(request):
         "nav_active": "settings",
         "settings_tab": "security",
         "mfa_enabled": selectors.mfa_enabled(member),
-        "sessions": selectors.member_sessions(member, current_session_key=request.session.session_key),
+        "sessions": selectors.member_sessions(
+            member, current_session_key=request.session.session_key
+        ),
         "api_sign_ins": selectors.member_api_sign_ins(member),
     }
     return render(request, "accounts/settings_security.html", context)
@@ -86,7 +97,13 @@ def settings_security(request):
 @require_POST
 def sessions_end(request):
     """End one other session (`session` id) or every other session (`all`)."""
-    ids = None if request.POST.get("all") else [int(i) for i in request.POST.getlist("session") if i.isdigit()]
-    ended = services.member_sessions_end(member=request.user, session_ids=ids, keep_session_key=request.session.session_key)
+    ids = (
+        None
+        if request.POST.get("all")
+        else [int(i) for i in request.POST.getlist("session") if i.isdigit()]
+    )
+    ended = services.member_sessions_end(
+        member=request.user, session_ids=ids, keep_session_key=request.session.session_key
+    )
     messages.success(request, f"Signed out {ended} other session{'s' if ended != 1 else ''}.")
     return redirect("settings_security")

@@ -19,6 +19,9 @@ class Input(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 class MemberAuth:
     """Bearer access token (set by BearerTokenMiddleware) or the web session (with CSRF)."""
 
@@ -32,9 +35,16 @@ class MemberAuth:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        if getattr(request, "auth_method", "session") != "jwt" and request.method not in ("GET", "HEAD", "OPTIONS"):
-            if check_csrf(request) is not None:
-                raise DomainError("auth.csrf_failed", "CSRF check failed for a cookie-authenticated request.", status=403)
+        cookie_write = (
+            getattr(request, "auth_method", "session") != "jwt"
+            and request.method not in SAFE_METHODS
+        )
+        if cookie_write and check_csrf(request) is not None:
+            raise DomainError(
+                "auth.csrf_failed",
+                "CSRF check failed for a cookie-authenticated request.",
+                status=403,
+            )
         return user
 
 
@@ -46,7 +56,9 @@ def _field(loc) -> str:
 def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def _domain(request, exc: DomainError):
-        headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+        headers = (
+            {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+        )
         response = domain_error_response(request, exc)
         for key, value in (headers or {}).items():
             response[key] = value
@@ -60,7 +72,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             message = err.get("msg", "Invalid value.")
             if kind == "json_invalid" or "JSON" in message:
                 return problem_response(
-                    status=400, code="request.malformed_json", title="Malformed JSON", detail="The request body is not valid JSON.", request=request
+                    status=400,
+                    code="request.malformed_json",
+                    title="Malformed JSON",
+                    detail="The request body is not valid JSON.",
+                    request=request,
                 )
             errors.append({"field": _field(err.get("loc", ())), "code": kind, "message": message})
         return problem_response(
@@ -82,7 +98,12 @@ def install_problem_handlers(api: NinjaAPI) -> None:
                 status=400, code="request.malformed_json", title="Malformed JSON",
                 detail="The request body is not valid JSON.", request=request,
             )  # fmt: skip
-        code = {400: "request.bad", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {
+            400: "request.bad",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+        }.get(exc.status_code, "http_error")
         return problem_response(status=exc.status_code, code=code, title=str(exc), request=request)
 
     @api.exception_handler(Http404)

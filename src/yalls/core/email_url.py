@@ -33,4 +33,6 @@ def email_settings(url: str, default_file_dir: Path) -> dict:
             "EMAIL_USE_TLS": scheme == "smtp" and query.get("tls", ["1"])[0] not in {"0", "false"},
             "EMAIL_TIMEOUT": 10,
         }
-    raise ValueError(f"EMAIL_URL has an unknown scheme {scheme!r}: use smtp, smtps, file, console or locmem")
+    raise ValueError(
+        f"EMAIL_URL has an unknown scheme {scheme!r}: use smtp, smtps, file, console or locmem"
+    )

@@ -50,7 +50,7 @@ def start() -> bool:
         was_running = is_running()
         STATE_DIR.mkdir(parents=True, exist_ok=True)
         server = get_server(PGDATA, cleanup_mode=None)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 - a constant
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     return not was_running

@@ -11,7 +11,15 @@ class DomainError(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, code: str, message: str, *, field: str | None = None, status: int | None = None, **extra):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        status: int | None = None,
+        **extra,
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -47,9 +55,22 @@ class TooManyRequests(DomainError):
 
 
 def problem_response(
-    *, status: int, code: str, title: str, detail: str = "", request=None, errors=None, headers=None, **extra
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str = "",
+    request=None,
+    errors=None,
+    headers=None,
+    **extra,
 ) -> JsonResponse:
-    body = {"type": f"https://yalls.dev/problems/{code}", "title": title, "status": status, "code": code}
+    body = {
+        "type": f"https://yalls.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+    }
     if detail:
         body["detail"] = detail
     if request is not None:
@@ -69,5 +90,11 @@ def problem_response(
 def domain_error_response(request, exc: DomainError) -> JsonResponse:
     errors = [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None
     return problem_response(
-        status=exc.status, code=exc.code, title=exc.title, detail=exc.message, request=request, errors=errors, **exc.extra
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.message,
+        request=request,
+        errors=errors,
+        **exc.extra,
     )

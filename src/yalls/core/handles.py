@@ -44,7 +44,9 @@ def handle_claim(*, handle: str, kind: str, owner_id: UUID) -> str:
         raise Conflict("handle.taken", f"@{handle} is already taken.", field="handle")
     try:
         with transaction.atomic():
-            Handle.objects.update_or_create(kind=kind, owner_id=owner_id, defaults={"handle": handle})
+            Handle.objects.update_or_create(
+                kind=kind, owner_id=owner_id, defaults={"handle": handle}
+            )
     except IntegrityError as exc:  # lost a race with a concurrent claim
         raise Conflict("handle.taken", f"@{handle} is already taken.", field="handle") from exc
     return handle

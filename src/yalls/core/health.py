@@ -4,7 +4,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
@@ -49,6 +49,7 @@ def _pending_migrations() -> list[str] | None:
     return _MIGRATIONS_CACHE["pending"]  # type: ignore[return-value]
 
 
+@transaction.non_atomic_requests  # must answer (503) even when a transaction can't be opened
 @require_GET
 def health(request):
     database = _database()
@@ -60,7 +61,10 @@ def health(request):
         "environment": settings.YALLS_ENV,
         "database": database,
         "redis": _redis(),
-        "migrations": {"pending": pending, "up_to_date": pending == [] if pending is not None else None},
+        "migrations": {
+            "pending": pending,
+            "up_to_date": pending == [] if pending is not None else None,
+        },
     }
     response = JsonResponse(body, status=200 if database["ok"] else 503)
     response["Cache-Control"] = "no-store"

@@ -11,17 +11,23 @@ ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_PIXELS = 40_000_000
 
 
-def image_square_thumbnail(upload, *, field: str, max_bytes: int = 5 * 1024 * 1024, size: int = 400) -> ContentFile:
+def image_square_thumbnail(
+    upload, *, field: str, max_bytes: int = 5 * 1024 * 1024, size: int = 400
+) -> ContentFile:
     """Validate an upload as a real image and return a square WebP of `size` pixels."""
     if upload.size > max_bytes:
         raise DomainError(
-            "image.too_large", f"Images must be at most {max_bytes // (1024 * 1024)} MB.", field=field
+            "image.too_large",
+            f"Images must be at most {max_bytes // (1024 * 1024)} MB.",
+            field=field,
         )
     try:
         upload.seek(0)
         with Image.open(upload) as probe:
             if probe.format not in ALLOWED_FORMATS:
-                raise DomainError("image.unsupported_type", "Use a JPEG, PNG, WebP or GIF image.", field=field)
+                raise DomainError(
+                    "image.unsupported_type", "Use a JPEG, PNG, WebP or GIF image.", field=field
+                )
             if probe.width * probe.height > MAX_PIXELS:
                 raise DomainError("image.too_large", "That image has too many pixels.", field=field)
             probe.verify()
@@ -32,5 +38,7 @@ def image_square_thumbnail(upload, *, field: str, max_bytes: int = 5 * 1024 * 10
             out = BytesIO()
             image.save(out, format="WEBP", quality=85)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DomainError("image.invalid", "That file is not an image we can read.", field=field) from exc
+        raise DomainError(
+            "image.invalid", "That file is not an image we can read.", field=field
+        ) from exc
     return ContentFile(out.getvalue())

@@ -12,7 +12,9 @@ _SCRUBBERS = [
     (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"), "[jwt]"),
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [token]"),
     (
-        re.compile(r"(?i)\b(password|passwd|secret|token|refresh_token|access_token|api_key|code)(\"?\s*[:=]\s*\"?)([^\s\"&,]+)"),
+        re.compile(
+            r"(?i)\b(password|passwd|secret|token|refresh_token|access_token|api_key|code)(\"?\s*[:=]\s*\"?)([^\s\"&,]+)"
+        ),
         r"\1\2[redacted]",
     ),
     (re.compile(r"(?<![\w.])\+?\d[\d ()./-]{7,}\d(?![\w.])"), "[phone]"),

@@ -30,7 +30,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         created, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return datetime.fromisoformat(created), pk
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise DomainError("pagination.bad_cursor", "That cursor is not valid.", field="cursor") from exc
+        raise DomainError(
+            "pagination.bad_cursor", "That cursor is not valid.", field="cursor"
+        ) from exc
 
 
 def paginate(queryset: QuerySet, *, cursor: str | None, limit: int | None) -> Page:
@@ -41,5 +43,7 @@ def paginate(queryset: QuerySet, *, cursor: str | None, limit: int | None) -> Pa
         created_at, pk = decode_cursor(cursor)
         qs = qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
     rows = list(qs[: size + 1])
-    next_cursor = encode_cursor(rows[size - 1].created_at, rows[size - 1].id) if len(rows) > size else None
+    next_cursor = (
+        encode_cursor(rows[size - 1].created_at, rows[size - 1].id) if len(rows) > size else None
+    )
     return Page(items=rows[:size], next_cursor=next_cursor)

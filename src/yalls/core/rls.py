@@ -14,7 +14,7 @@ def _role() -> str:
 
 
 def create_member_role_sql() -> str:
-    role = _role()
+    role = _role()  # from settings, not from members
     return f"""
     DO $$
     BEGIN

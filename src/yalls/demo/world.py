@@ -9,14 +9,42 @@ from yalls.accounts.models import User
 from yalls.entities import services as entity_services
 from yalls.entities.models import Entity
 
-DEMO_PASSWORD = "ride-on-2026"
+DEMO_PASSWORD = "ride-on-2026"  # noqa: S105 - the published demo password
 
 MEMBERS = [
     # email, handle, display name, role, timezone, bio
-    ("admin@yalls.local", "admin_ava", "Ava Admin", User.Role.ADMIN, "America/Chicago", "Keeps yalls running."),
-    ("producer@yalls.local", "prairie_pete", "Pete Harlan", User.Role.PRODUCER, "America/Denver", "Producer of the Prairie Classic."),
-    ("maya@yalls.local", "maya_rides", "Maya Lopez", User.Role.MEMBER, "America/Denver", "Barrel racer. Runs Willow Creek Farm."),
-    ("liam@yalls.local", "liam_tack", "Liam Chen", User.Role.MEMBER, "America/Los_Angeles", "Tack maker behind Bit & Bridle."),
+    (
+        "admin@yalls.local",
+        "admin_ava",
+        "Ava Admin",
+        User.Role.ADMIN,
+        "America/Chicago",
+        "Keeps yalls running.",
+    ),
+    (
+        "producer@yalls.local",
+        "prairie_pete",
+        "Pete Harlan",
+        User.Role.PRODUCER,
+        "America/Denver",
+        "Producer of the Prairie Classic.",
+    ),
+    (
+        "maya@yalls.local",
+        "maya_rides",
+        "Maya Lopez",
+        User.Role.MEMBER,
+        "America/Denver",
+        "Barrel racer. Runs Willow Creek Farm.",
+    ),
+    (
+        "liam@yalls.local",
+        "liam_tack",
+        "Liam Chen",
+        User.Role.MEMBER,
+        "America/Los_Angeles",
+        "Tack maker behind Bit & Bridle.",
+    ),
 ]
 
 ENTITIES = [
@@ -49,7 +77,13 @@ def seed_world() -> dict:
         if Entity.objects.filter(handle__iexact=handle).exists():
             continue
         entity_services.entity_create(
-            actor=by_email[owner_email], handle=handle, display_name=name, kind=kind, bio=bio, metadata=metadata, **horse
+            actor=by_email[owner_email],
+            handle=handle,
+            display_name=name,
+            kind=kind,
+            bio=bio,
+            metadata=metadata,
+            **horse,
         )
         created["entities"] += 1
     return created

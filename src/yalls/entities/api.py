@@ -123,9 +123,21 @@ def kinds(request):
     return selectors.entity_kinds()
 
 
-@router.get("", response=EntityPage, auth=None, summary="Browse entities (newest first, keyset cursor)")
-def entity_list(request, kind: str | None = None, q: str | None = None, cursor: str | None = None, limit: int = 20):
-    page = paginate(selectors.entities_visible(request.user, kind=kind, q=q).select_related("owner", "horse"), cursor=cursor, limit=limit)
+@router.get(
+    "", response=EntityPage, auth=None, summary="Browse entities (newest first, keyset cursor)"
+)
+def entity_list(
+    request,
+    kind: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+):
+    page = paginate(
+        selectors.entities_visible(request.user, kind=kind, q=q).select_related("owner", "horse"),
+        cursor=cursor,
+        limit=limit,
+    )
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
@@ -147,39 +159,66 @@ def entity_detail(request, handle: str):
 
 @router.patch("/{handle}", response=EntityOut, summary="Edit an entity (owner or manager)")
 def entity_update(request, handle: str, payload: EntityPatch):
-    entity = services.entity_update(actor=request.auth, entity=selectors.access_entity(request.auth, handle), **payload.model_dump(exclude_unset=True))
+    entity = services.entity_update(
+        actor=request.auth,
+        entity=selectors.access_entity(request.auth, handle),
+        **payload.model_dump(exclude_unset=True),
+    )
     return selectors.access_entity(request.auth, entity.handle)
 
 
 @router.post("/{handle}/archive", response=EntityOut, summary="Archive (owner)")
 def entity_archive(request, handle: str):
-    entity = services.entity_archive(actor=request.auth, entity=selectors.access_entity(request.auth, handle))
+    entity = services.entity_archive(
+        actor=request.auth, entity=selectors.access_entity(request.auth, handle)
+    )
     return selectors.access_entity(request.auth, entity.handle)
 
 
 @router.post("/{handle}/restore", response=EntityOut, summary="Restore an archived entity (owner)")
 def entity_restore(request, handle: str):
-    entity = services.entity_restore(actor=request.auth, entity=selectors.access_entity(request.auth, handle))
+    entity = services.entity_restore(
+        actor=request.auth, entity=selectors.access_entity(request.auth, handle)
+    )
     return selectors.access_entity(request.auth, entity.handle)
 
 
 @router.post("/{handle}/transfer", response=EntityOut, summary="Transfer ownership (owner)")
 def entity_transfer(request, handle: str, payload: TransferIn):
-    entity = services.entity_transfer_ownership(actor=request.auth, entity=selectors.access_entity(request.auth, handle), new_owner_handle=payload.new_owner)
+    entity = services.entity_transfer_ownership(
+        actor=request.auth,
+        entity=selectors.access_entity(request.auth, handle),
+        new_owner_handle=payload.new_owner,
+    )
     return selectors.access_entity(request.auth, entity.handle)
 
 
-@router.get("/{handle}/members", response=list[MembershipOut], auth=None, summary="Members of an entity")
+@router.get(
+    "/{handle}/members", response=list[MembershipOut], auth=None, summary="Members of an entity"
+)
 def entity_members(request, handle: str):
     return selectors.entity_memberships(selectors.access_entity(request.user, handle))
 
 
-@router.post("/{handle}/members", response=MembershipOut, summary="Add a member or change their role")
+@router.post(
+    "/{handle}/members", response=MembershipOut, summary="Add a member or change their role"
+)
 def entity_member_set(request, handle: str, payload: MemberIn):
-    return services.entity_member_set(actor=request.auth, entity=selectors.access_entity(request.auth, handle), member_handle=payload.member, role=payload.role)
+    return services.entity_member_set(
+        actor=request.auth,
+        entity=selectors.access_entity(request.auth, handle),
+        member_handle=payload.member,
+        role=payload.role,
+    )
 
 
-@router.delete("/{handle}/members/{member_handle}", response={204: None}, summary="Remove a member (or leave)")
+@router.delete(
+    "/{handle}/members/{member_handle}", response={204: None}, summary="Remove a member (or leave)"
+)
 def entity_member_remove(request, handle: str, member_handle: str):
-    services.entity_member_remove(actor=request.auth, entity=selectors.access_entity(request.auth, handle), member_handle=member_handle)
+    services.entity_member_remove(
+        actor=request.auth,
+        entity=selectors.access_entity(request.auth, handle),
+        member_handle=member_handle,
+    )
     return Status(204, None)

@@ -7,7 +7,14 @@ DEFAULT_KINDS = [
     ("stable", "Stable", "Stables", "A boarding or training stable.", False, 30),
     ("brand", "Brand", "Brands", "A product brand.", False, 40),
     ("horse", "Horse", "Horses", "A horse, with breed and pedigree details.", True, 50),
-    ("event_organiser", "Event organiser", "Event organisers", "Runs shows, races, clinics and sales.", False, 60),
+    (
+        "event_organiser",
+        "Event organiser",
+        "Event organisers",
+        "Runs shows, races, clinics and sales.",
+        False,
+        60,
+    ),
 ]
 
 
@@ -18,5 +25,11 @@ def entity_kinds_ensure(model=None) -> None:
     for slug, label, plural, description, is_horse, position in DEFAULT_KINDS:
         model.objects.update_or_create(
             slug=slug,
-            defaults={"label": label, "plural": plural, "description": description, "is_horse": is_horse, "position": position},
+            defaults={
+                "label": label,
+                "plural": plural,
+                "description": description,
+                "is_horse": is_horse,
+                "position": position,
+            },
         )

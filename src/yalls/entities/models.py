@@ -20,7 +20,9 @@ class EntityKind(models.Model):
     label = models.CharField(max_length=50)
     plural = models.CharField(max_length=50)
     description = models.CharField(max_length=200, blank=True)
-    is_horse = models.BooleanField(default=False, help_text="Entities of this kind carry horse details.")
+    is_horse = models.BooleanField(
+        default=False, help_text="Entities of this kind carry horse details."
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -38,14 +40,18 @@ class Entity(models.Model):
     bio = models.TextField(max_length=1000, blank=True)
     avatar = models.ImageField(upload_to=entity_avatar_path, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_entities")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_entities"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "entities"
-        constraints = [models.UniqueConstraint(Lower("handle"), name="entities_entity_handle_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(Lower("handle"), name="entities_entity_handle_unique_ci")
+        ]
         indexes = [
             GinIndex(fields=["metadata"], name="entities_entity_metadata_gin"),
             models.Index(fields=["-created_at", "-id"], name="entities_entity_created"),
@@ -67,7 +73,9 @@ class EntityMember(models.Model):
         EDITOR = "editor", "Editor"
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="memberships")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entity_memberships")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entity_memberships"
+    )
     role = models.CharField(max_length=10, choices=Role.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -75,7 +83,9 @@ class EntityMember(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["entity", "member"], name="entities_member_unique"),
             models.UniqueConstraint(
-                fields=["entity"], condition=models.Q(role="owner"), name="entities_one_owner_membership"
+                fields=["entity"],
+                condition=models.Q(role="owner"),
+                name="entities_one_owner_membership",
             ),
         ]
         indexes = [models.Index(fields=["member", "role"], name="entities_member_role")]
@@ -94,9 +104,14 @@ class Horse(models.Model):
         FILLY = "filly", "Filly"
         COLT = "colt", "Colt"
 
-    entity = models.OneToOneField(Entity, primary_key=True, on_delete=models.CASCADE, related_name="horse")
+    entity = models.OneToOneField(
+        Entity, primary_key=True, on_delete=models.CASCADE, related_name="horse"
+    )
     breed = models.CharField(max_length=80, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
     colour = models.CharField(max_length=50, blank=True)
     foaling_date = models.DateField(null=True, blank=True)
     registration_number = models.CharField(max_length=60, blank=True)
+
+    def __str__(self) -> str:
+        return f"horse details of {self.entity_id}"

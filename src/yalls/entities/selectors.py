@@ -12,7 +12,11 @@ from yalls.entities.models import Entity, EntityKind, EntityMember
 def member_role(member: User | None, entity: Entity) -> str | None:
     if member is None or not member.is_authenticated:
         return None
-    return EntityMember.objects.filter(entity=entity, member=member).values_list("role", flat=True).first()
+    return (
+        EntityMember.objects.filter(entity=entity, member=member)
+        .values_list("role", flat=True)
+        .first()
+    )
 
 
 def access_entity(member: User | None, handle: str) -> Entity:
@@ -28,7 +32,9 @@ def access_entity(member: User | None, handle: str) -> Entity:
     return entity
 
 
-def entities_visible(member: User | None, *, kind: str | None = None, q: str | None = None) -> QuerySet[Entity]:
+def entities_visible(
+    member: User | None, *, kind: str | None = None, q: str | None = None
+) -> QuerySet[Entity]:
     qs = Entity.objects.select_related("kind").filter(archived_at__isnull=True)
     if kind:
         qs = qs.filter(kind_id=kind)

@@ -31,15 +31,21 @@ def _kind(slug: str) -> EntityKind:
 def _require_role(actor: User, entity: Entity, roles: set[str], action: str) -> str:
     role = member_role(actor, entity)
     if role not in roles:
-        raise Forbidden(errors.NOT_ALLOWED, f"Only the entity's {' or '.join(sorted(roles))}s can {action}.")
+        raise Forbidden(
+            errors.NOT_ALLOWED, f"Only the entity's {' or '.join(sorted(roles))}s can {action}."
+        )
     return role
 
 
 def _validate_metadata(metadata) -> dict:
     if not isinstance(metadata, dict):
-        raise DomainError(errors.METADATA_INVALID, "Metadata must be a JSON object.", field="metadata")
+        raise DomainError(
+            errors.METADATA_INVALID, "Metadata must be a JSON object.", field="metadata"
+        )
     if len(json.dumps(metadata)) > METADATA_MAX_BYTES:
-        raise DomainError(errors.METADATA_INVALID, "Metadata is limited to 16 KB.", field="metadata")
+        raise DomainError(
+            errors.METADATA_INVALID, "Metadata is limited to 16 KB.", field="metadata"
+        )
     return metadata
 
 
@@ -47,14 +53,22 @@ def _apply_horse(entity: Entity, horse_fields: dict) -> None:
     given = {k: v for k, v in horse_fields.items() if k in HORSE_FIELDS}
     if not entity.kind.is_horse:
         if any(v not in (None, "") for v in given.values()):
-            raise DomainError(errors.HORSE_FIELDS_ON_NON_HORSE, "Only horses have breed, sex and foaling details.")
+            raise DomainError(
+                errors.HORSE_FIELDS_ON_NON_HORSE, "Only horses have breed, sex and foaling details."
+            )
         return
     foaling = given.get("foaling_date")
     if isinstance(foaling, date) and foaling > timezone.localdate():
-        raise DomainError(errors.FOALING_DATE_FUTURE, "A foaling date can't be in the future.", field="foaling_date")
+        raise DomainError(
+            errors.FOALING_DATE_FUTURE,
+            "A foaling date can't be in the future.",
+            field="foaling_date",
+        )
     sex = given.get("sex")
     if sex and sex not in Horse.Sex.values:
-        raise DomainError("entity.horse_sex_invalid", "Pick mare, stallion, gelding, filly or colt.", field="sex")
+        raise DomainError(
+            "entity.horse_sex_invalid", "Pick mare, stallion, gelding, filly or colt.", field="sex"
+        )
     horse, _ = Horse.objects.get_or_create(entity=entity)
     for key, value in given.items():
         setattr(horse, key, value if value is not None or key == "foaling_date" else "")
@@ -76,7 +90,9 @@ def entity_create(
     """Create an entity owned by the actor (who becomes its owner member)."""
     display_name = (display_name or "").strip()
     if not display_name:
-        raise DomainError("entity.display_name_required", "Give the entity a name.", field="display_name")
+        raise DomainError(
+            "entity.display_name_required", "Give the entity a name.", field="display_name"
+        )
     entity = Entity(
         display_name=display_name[:80],
         kind=_kind(kind),
@@ -86,7 +102,9 @@ def entity_create(
     )
     entity.handle = handle_claim(handle=handle, kind=Handle.Kind.ENTITY, owner_id=entity.id)
     if avatar is not None:
-        entity.avatar.save("avatar.webp", image_square_thumbnail(avatar, field="avatar"), save=False)
+        entity.avatar.save(
+            "avatar.webp", image_square_thumbnail(avatar, field="avatar"), save=False
+        )
     entity.save()
     EntityMember.objects.create(entity=entity, member=actor, role=EntityMember.Role.OWNER)
     _apply_horse(entity, horse_fields)
@@ -115,14 +133,18 @@ def entity_update(
         entity.handle = handle_claim(handle=handle, kind=Handle.Kind.ENTITY, owner_id=entity.id)
     if display_name is not None:
         if not display_name.strip():
-            raise DomainError("entity.display_name_required", "Give the entity a name.", field="display_name")
+            raise DomainError(
+                "entity.display_name_required", "Give the entity a name.", field="display_name"
+            )
         entity.display_name = display_name.strip()[:80]
     if bio is not None:
         entity.bio = bio.strip()
     if metadata is not None:
         entity.metadata = _validate_metadata(metadata)
     if avatar is not None:
-        entity.avatar.save("avatar.webp", image_square_thumbnail(avatar, field="avatar"), save=False)
+        entity.avatar.save(
+            "avatar.webp", image_square_thumbnail(avatar, field="avatar"), save=False
+        )
     elif remove_avatar and entity.avatar:
         entity.avatar.delete(save=False)
     entity.save()
@@ -161,32 +183,60 @@ def entity_transfer_ownership(*, actor: User, entity: Entity, new_owner_handle: 
     try:
         new_owner = access_member_by_handle(new_owner_handle.strip().lstrip("@"))
     except NotFound as exc:
-        raise DomainError(errors.TRANSFER_TARGET_UNKNOWN, "No member has that handle.", field="new_owner") from exc
+        raise DomainError(
+            errors.TRANSFER_TARGET_UNKNOWN, "No member has that handle.", field="new_owner"
+        ) from exc
     if new_owner.pk == entity.owner_id:
-        raise DomainError(errors.TRANSFER_TO_SELF, "You already own this entity.", field="new_owner")
+        raise DomainError(
+            errors.TRANSFER_TO_SELF, "You already own this entity.", field="new_owner"
+        )
     previous_owner_id = entity.owner_id
-    EntityMember.objects.filter(entity=entity, member_id=previous_owner_id).update(role=EntityMember.Role.MANAGER)
-    EntityMember.objects.update_or_create(entity=entity, member=new_owner, defaults={"role": EntityMember.Role.OWNER})
+    EntityMember.objects.filter(entity=entity, member_id=previous_owner_id).update(
+        role=EntityMember.Role.MANAGER
+    )
+    EntityMember.objects.update_or_create(
+        entity=entity, member=new_owner, defaults={"role": EntityMember.Role.OWNER}
+    )
     entity.owner = new_owner
     entity.save(update_fields=["owner", "updated_at"])
     return entity
 
 
 @transaction.atomic
-def entity_member_set(*, actor: User, entity: Entity, member_handle: str, role: str) -> EntityMember:
+def entity_member_set(
+    *, actor: User, entity: Entity, member_handle: str, role: str
+) -> EntityMember:
     """Add a member or change their role. Managers may add editors and managers; owners anything but owner."""
     actor_role = _require_role(actor, entity, EDIT_ROLES, "manage its members")
     if role not in (EntityMember.Role.MANAGER, EntityMember.Role.EDITOR):
-        raise DomainError(errors.MEMBER_ROLE_INVALID, "Members are managers or editors; transfer ownership to change the owner.", field="role")
+        raise DomainError(
+            errors.MEMBER_ROLE_INVALID,
+            "Members are managers or editors; transfer ownership to change the owner.",
+            field="role",
+        )
     try:
         member = access_member_by_handle(member_handle.strip().lstrip("@"))
     except NotFound as exc:
-        raise DomainError(errors.MEMBER_UNKNOWN, "No member has that handle.", field="member") from exc
+        raise DomainError(
+            errors.MEMBER_UNKNOWN, "No member has that handle.", field="member"
+        ) from exc
     if member.pk == entity.owner_id:
-        raise Conflict(errors.CANNOT_REMOVE_OWNER, "The owner's role changes only by transferring ownership.", field="member")
-    if actor_role != EntityMember.Role.OWNER and EntityMember.objects.filter(entity=entity, member=member, role=EntityMember.Role.MANAGER).exists() and member.pk != actor.pk:
+        raise Conflict(
+            errors.CANNOT_REMOVE_OWNER,
+            "The owner's role changes only by transferring ownership.",
+            field="member",
+        )
+    if (
+        actor_role != EntityMember.Role.OWNER
+        and EntityMember.objects.filter(
+            entity=entity, member=member, role=EntityMember.Role.MANAGER
+        ).exists()
+        and member.pk != actor.pk
+    ):
         raise Forbidden(errors.NOT_ALLOWED, "Only the owner can change another manager's role.")
-    membership, _ = EntityMember.objects.update_or_create(entity=entity, member=member, defaults={"role": role})
+    membership, _ = EntityMember.objects.update_or_create(
+        entity=entity, member=member, defaults={"role": role}
+    )
     return membership
 
 

@@ -29,12 +29,20 @@ def entity_page(request, handle: str):
 
 @login_required
 def entity_mine(request):
-    return render(request, "entities/mine.html", {"rows": selectors.entities_of_member(request.user), "nav_active": "entities"})
+    return render(
+        request,
+        "entities/mine.html",
+        {"rows": selectors.entities_of_member(request.user), "nav_active": "entities"},
+    )
 
 
 @login_required
 def entity_create(request):
-    form = EntityForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind", "farm")})
+    form = EntityForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"kind": request.GET.get("kind", "farm")},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -52,7 +60,9 @@ def entity_create(request):
         else:
             messages.success(request, f"{entity.display_name} is live.")
             return redirect("profile", entity.handle)
-    return render(request, "entities/form.html", {"form": form, "creating": True, "nav_active": "entities"})
+    return render(
+        request, "entities/form.html", {"form": form, "creating": True, "nav_active": "entities"}
+    )
 
 
 @login_required
@@ -61,7 +71,12 @@ def entity_edit(request, handle: str):
     horse = getattr(entity, "horse", None) if entity.kind.is_horse else None
     initial = {"display_name": entity.display_name, "handle": entity.handle, "bio": entity.bio}
     if horse:
-        initial.update({k: getattr(horse, k) for k in ("breed", "sex", "colour", "foaling_date", "registration_number")})
+        initial.update(
+            {
+                k: getattr(horse, k)
+                for k in ("breed", "sex", "colour", "foaling_date", "registration_number")
+            }
+        )
     form = EntityForm(request.POST or None, request.FILES or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -112,13 +127,23 @@ def _post_action(request, handle: str, action, success: str):
 @login_required
 @require_POST
 def entity_archive(request, handle: str):
-    return _post_action(request, handle, lambda e: services.entity_archive(actor=request.user, entity=e), "{name} is archived.")
+    return _post_action(
+        request,
+        handle,
+        lambda e: services.entity_archive(actor=request.user, entity=e),
+        "{name} is archived.",
+    )
 
 
 @login_required
 @require_POST
 def entity_restore(request, handle: str):
-    return _post_action(request, handle, lambda e: services.entity_restore(actor=request.user, entity=e), "{name} is restored.")
+    return _post_action(
+        request,
+        handle,
+        lambda e: services.entity_restore(actor=request.user, entity=e),
+        "{name} is restored.",
+    )
 
 
 @login_required
@@ -128,7 +153,9 @@ def entity_transfer(request, handle: str):
     return _post_action(
         request,
         handle,
-        lambda e: services.entity_transfer_ownership(actor=request.user, entity=e, new_owner_handle=new_owner),
+        lambda e: services.entity_transfer_ownership(
+            actor=request.user, entity=e, new_owner_handle=new_owner
+        ),
         f"Ownership passed to @{new_owner.lstrip('@')}.",
     )
 
@@ -140,7 +167,9 @@ def entity_member_set(request, handle: str):
     return _post_action(
         request,
         handle,
-        lambda e: services.entity_member_set(actor=request.user, entity=e, member_handle=member, role=role),
+        lambda e: services.entity_member_set(
+            actor=request.user, entity=e, member_handle=member, role=role
+        ),
         f"@{member.lstrip('@')} is now {role}.",
     )
 

@@ -10,7 +10,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with system_context():
             created = seed_world()
-        self.stdout.write(f"· demo world: {created['members']} members and {created['entities']} entities added")
-        self.stdout.write("\n  Demo sign-ins (password for all: %s)" % DEMO_PASSWORD)
-        for email, handle, name, role, *_ in MEMBERS:
+        self.stdout.write(
+            f"· demo world: {created['members']} members and {created['entities']} entities added"
+        )
+        self.stdout.write(f"\n  Demo sign-ins (password for all: {DEMO_PASSWORD})")
+        for email, handle, _name, role, *_ in MEMBERS:
             self.stdout.write(f"    {email:<24} @{handle:<14} {role}")
