@@ -125,8 +125,8 @@ else:
     }
 _db["ENGINE"] = "django.db.backends.postgresql"
 _db["ATOMIC_REQUESTS"] = True
-# Concurrent test runs on one server each need their own test database.
-_db["TEST"] = {"NAME": os.environ.get("YALLS_TEST_DATABASE", f"test_{_db['NAME']}")}
+# Each test run gets its own test database, so runs sharing one server never collide.
+_db["TEST"] = {"NAME": os.environ.get("YALLS_TEST_DATABASE", f"test_{_db['NAME']}_{os.getpid()}")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The non-owner role every request-scoped query runs as (row-level security applies to it).
