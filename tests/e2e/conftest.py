@@ -64,7 +64,40 @@ def _new_page(browser, live_server, width: int, height: int):
     )
     context.set_default_timeout(10_000)
     context.set_default_navigation_timeout(15_000)
-    return context, context.new_page()
+    page = context.new_page()
+    _watch_problems(page)
+    return context, page
+
+
+# Chromium asks for /favicon.ico on its own; the app doesn't link one. Not a page problem.
+_IGNORED_PATHS = ("/favicon.ico",)
+
+
+def _watch_problems(page) -> None:
+    """Record what a member would see as broken: failed subresources and console errors (CSP...)."""
+    problems: list[str] = []
+    page._yalls_problems = problems
+
+    def on_response(response):
+        request = response.request
+        if response.status >= 400 and request.resource_type != "document":
+            if not request.url.split("?")[0].endswith(_IGNORED_PATHS):
+                problems.append(f"{response.status} {request.resource_type} {request.url}")
+
+    def on_request_failed(request):
+        if request.resource_type != "document" and not request.url.endswith(_IGNORED_PATHS):
+            problems.append(f"failed {request.resource_type} {request.url}: {request.failure}")
+
+    def on_console(message):
+        if message.type == "error":
+            where = (message.location or {}).get("url", "")
+            if not where.endswith(_IGNORED_PATHS) and "Failed to load resource" not in message.text:
+                problems.append(f"console error: {message.text} ({where})")
+
+    page.on("response", on_response)
+    page.on("requestfailed", on_request_failed)
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: problems.append(f"uncaught script error: {exc}"))
 
 
 def _screenshot_on_failure(request, page) -> None:
@@ -101,6 +134,23 @@ def save_screenshot(page, name: str, *, full_page: bool = True) -> Path:
     path = RESULTS_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def assert_page_intact(page) -> None:
+    """The page's own stylesheet applies, and nothing it loaded failed or logged an error so far."""
+    page.wait_for_load_state("load")
+    problems = list(getattr(page, "_yalls_problems", []))
+    page._yalls_problems.clear()
+    styled = page.evaluate(
+        """() => [...document.styleSheets].some(sheet => {
+            if (!(sheet.href || "").includes("/static/yalls/css/app")) return false;
+            try { return sheet.cssRules.length > 0; } catch (e) { return false; }
+        })"""
+    )
+    if not styled:
+        problems.insert(0, "the yalls stylesheet (/static/yalls/css/app.css) is not applied")
+    if problems:
+        pytest.fail(f"page {page.url} is broken:\n- " + "\n- ".join(problems), pytrace=False)
 
 
 def assert_no_axe_violations(page, *, context=None) -> None:

@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import assert_no_axe_violations, save_screenshot
+from tests.e2e.conftest import assert_no_axe_violations, assert_page_intact, save_screenshot
 from tests.factories import PASSWORD, MemberFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -67,7 +67,8 @@ def _expect_image_loaded(img) -> None:
 
 
 def _visit_checked(page: Page) -> None:
-    """Every page a member reaches must pass axe."""
+    """Every page a member reaches must be intact (styled, nothing failed) and pass axe."""
+    assert_page_intact(page)
     assert_no_axe_violations(page)
 
 
@@ -186,13 +187,14 @@ def test_member_journey_signup_mfa_profile_and_farm(page: Page, tmp_path):
     avatar_file.write_bytes(_png_bytes())
     page.get_by_label("Display name").fill(NEW_NAME)
     page.get_by_label("Bio").fill(NEW_BIO)
-    page.get_by_label("Upload a new avatar").set_input_files(str(avatar_file))
+    page.get_by_label("Avatar", exact=True).set_input_files(str(avatar_file))
     page.get_by_role("button", name="Save").click()
 
     expect(page).to_have_url(re.compile(r"/settings/profile$"))
     expect(page.get_by_role("status")).to_contain_text("Profile saved.")
     expect(page.get_by_label("Display name")).to_have_value(NEW_NAME)
-    _expect_image_loaded(page.locator("fieldset img.avatar"))
+    _expect_image_loaded(page.locator("fieldset img.avatar"))  # "Your current avatar"
+    expect(page.get_by_label("Upload a new avatar")).to_be_visible()
     _visit_checked(page)
 
     try:
