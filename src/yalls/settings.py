@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "yalls.core.errors.DomainErrorMiddleware",
     # Last: everything below it (the view) runs in the member's database context (RLS).
     "yalls.core.db_context.DbContextMiddleware",
 ]

@@ -98,3 +98,21 @@ def domain_error_response(request, exc: DomainError) -> JsonResponse:
         errors=errors,
         **exc.extra,
     )
+
+
+class DomainErrorMiddleware:
+    """Web pages: a domain error that escapes a view becomes its page (404, 403, 400), never a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+            return None
+        from django.shortcuts import render
+
+        template = {404: "404.html", 403: "403.html"}.get(exception.status, "400.html")
+        return render(request, template, {"exception": exception.message}, status=exception.status)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -68,6 +69,8 @@ def entity_create(request):
 @login_required
 def entity_edit(request, handle: str):
     entity = selectors.access_entity(request.user, handle)
+    if selectors.member_role(request.user, entity) not in services.EDIT_ROLES:
+        raise PermissionDenied("Only the entity's owner and managers can edit it.")
     horse = getattr(entity, "horse", None) if entity.kind.is_horse else None
     initial = {"display_name": entity.display_name, "handle": entity.handle, "bio": entity.bio}
     if horse:
