@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "yalls.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "yalls.core.security_headers.SecurityHeadersMiddleware",
+    "yalls.core.input_guard.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

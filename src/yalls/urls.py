@@ -12,6 +12,7 @@ from yalls.core.health import health
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("favicon.ico", RedirectView.as_view(url="/static/yalls/img/favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),

@@ -21,7 +21,9 @@ def test_editing_someone_elses_entity_is_403_and_changes_nothing(client, entity_
     entity = EntityFactory(display_name="Willow Creek")
     client.force_login(MemberFactory())
     assert client.get(f"/entities/{entity.handle}/edit").status_code == 403
-    response = client.post(f"/entities/{entity.handle}/edit", {"display_name": "Mine now", "handle": entity.handle})
+    response = client.post(
+        f"/entities/{entity.handle}/edit", {"display_name": "Mine now", "handle": entity.handle}
+    )
     assert response.status_code == 403
     entity.refresh_from_db()
     assert entity.display_name == "Willow Creek"

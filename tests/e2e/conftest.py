@@ -2,6 +2,7 @@
 
 Every e2e test is marked `e2e`, runs against the live server in a thread of this process (so it
 shares the database, the cache and Django's locmem outbox), and should call
+`assert_page_intact(page)` (stylesheet applied, no failed subresource, no console/CSP error) and
 `assert_no_axe_violations(page)` on every page it visits.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 # (reading the outbox, checking rows) would otherwise be refused as "async unsafe".
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-import pytest  # noqa: E402
+import pytest
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
 
@@ -80,9 +81,12 @@ def _watch_problems(page) -> None:
 
     def on_response(response):
         request = response.request
-        if response.status >= 400 and request.resource_type != "document":
-            if not request.url.split("?")[0].endswith(_IGNORED_PATHS):
-                problems.append(f"{response.status} {request.resource_type} {request.url}")
+        if (
+            response.status >= 400
+            and request.resource_type != "document"
+            and not request.url.split("?")[0].endswith(_IGNORED_PATHS)
+        ):
+            problems.append(f"{response.status} {request.resource_type} {request.url}")
 
     def on_request_failed(request):
         if request.resource_type != "document" and not request.url.endswith(_IGNORED_PATHS):

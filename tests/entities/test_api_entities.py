@@ -68,7 +68,9 @@ def owner_token(client, owner):
 
 @pytest.fixture
 def farm(owner):
-    return services.entity_create(actor=owner, handle="Api_Farm", display_name="API Farm", kind="farm")
+    return services.entity_create(
+        actor=owner, handle="Api_Farm", display_name="API Farm", kind="farm"
+    )
 
 
 # --- list + pagination ------------------------------------------------------------------------
@@ -76,13 +78,17 @@ def farm(owner):
 
 def test_list_pages_through_every_entity_once(client, owner):
     created = [
-        services.entity_create(actor=owner, handle=f"paged_{i:02d}", display_name=f"P{i}", kind="farm")
+        services.entity_create(
+            actor=owner, handle=f"paged_{i:02d}", display_name=f"P{i}", kind="farm"
+        )
         for i in range(25)
     ]
     # many share one timestamp: the id must break ties without losing or repeating rows
     same = timezone.now() - timedelta(days=1)
     Entity.objects.filter(pk__in=[e.pk for e in created[5:17]]).update(created_at=same)
-    archived = services.entity_create(actor=owner, handle="paged_gone", display_name="G", kind="farm")
+    archived = services.entity_create(
+        actor=owner, handle="paged_gone", display_name="G", kind="farm"
+    )
     services.entity_archive(actor=owner, entity=archived)
 
     seen, cursor, pages = [], None, 0
@@ -139,6 +145,7 @@ def _cursor(payload) -> str:
         _cursor(["yesterday", "00000000-0000-0000-0000-000000000000"]),
         _cursor(["2024-01-01T00:00:00+00:00", "not-a-uuid"]),
     ],
+    ids=["garbage", "percent", "object", "numbers", "one-item", "bad-date", "non-uuid-id"],
 )
 def test_bad_cursor_is_400_problem(client, farm, cursor):
     response = client.get(f"{BASE}?cursor={cursor}")
@@ -217,7 +224,9 @@ def test_cookie_session_write_without_csrf_is_refused(owner):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(owner)
     before = counts()
-    response = send(browser, "post", BASE, {"handle": "csrf_farm", "display_name": "C", "kind": "farm"})
+    response = send(
+        browser, "post", BASE, {"handle": "csrf_farm", "display_name": "C", "kind": "farm"}
+    )
     assert_problem(response, 403, "auth.csrf_failed")
     assert counts() == before
 
@@ -227,8 +236,12 @@ def test_cookie_session_write_without_csrf_is_refused(owner):
 
 def test_manager_can_patch_outsider_cannot(client, owner, farm):
     manager, outsider = MemberFactory(), MemberFactory()
-    services.entity_member_set(actor=owner, entity=farm, member_handle=manager.handle, role="manager")
-    ok = send(client, "patch", f"{BASE}/api_farm", {"bio": "Managed."}, token=token_for(client, manager))
+    services.entity_member_set(
+        actor=owner, entity=farm, member_handle=manager.handle, role="manager"
+    )
+    ok = send(
+        client, "patch", f"{BASE}/api_farm", {"bio": "Managed."}, token=token_for(client, manager)
+    )
     assert ok.status_code == 200, ok.content
     assert ok.json()["bio"] == "Managed."
     assert ok.json()["display_name"] == "API Farm"  # untouched fields stay
@@ -260,7 +273,9 @@ def test_patch_handle_and_horse_fields_on_non_horse(client, farm, owner_token):
 def test_archive_and_restore(client, owner, farm, owner_token):
     outsider_token = token_for(client, MemberFactory())
     assert_problem(
-        send(client, "post", f"{BASE}/Api_Farm/archive", token=outsider_token), 403, "entity.not_allowed"
+        send(client, "post", f"{BASE}/Api_Farm/archive", token=outsider_token),
+        403,
+        "entity.not_allowed",
     )
     archived = send(client, "post", f"{BASE}/Api_Farm/archive", token=owner_token)
     assert archived.status_code == 200, archived.content
@@ -284,12 +299,24 @@ def test_transfer(client, owner, farm, owner_token):
     heir = MemberFactory(handle="the_heir")
     before = counts()
     assert_problem(
-        send(client, "post", f"{BASE}/Api_Farm/transfer", {"new_owner": "api_owner"}, token=owner_token),
+        send(
+            client,
+            "post",
+            f"{BASE}/Api_Farm/transfer",
+            {"new_owner": "api_owner"},
+            token=owner_token,
+        ),
         400,
         "entity.transfer_to_self",
     )
     assert_problem(
-        send(client, "post", f"{BASE}/Api_Farm/transfer", {"new_owner": "nobody_x"}, token=owner_token),
+        send(
+            client,
+            "post",
+            f"{BASE}/Api_Farm/transfer",
+            {"new_owner": "nobody_x"},
+            token=owner_token,
+        ),
         400,
         "entity.transfer_target_unknown",
     )
@@ -303,7 +330,13 @@ def test_transfer(client, owner, farm, owner_token):
     assert roles == {heir.pk: "owner", owner.pk: "manager"}
     # no longer the owner: cannot transfer again
     assert_problem(
-        send(client, "post", f"{BASE}/Api_Farm/transfer", {"new_owner": "api_owner"}, token=owner_token),
+        send(
+            client,
+            "post",
+            f"{BASE}/Api_Farm/transfer",
+            {"new_owner": "api_owner"},
+            token=owner_token,
+        ),
         403,
         "entity.not_allowed",
     )
@@ -315,7 +348,11 @@ def test_transfer(client, owner, farm, owner_token):
 def test_members_add_list_remove(client, owner, farm, owner_token):
     helper = MemberFactory(handle="helper_one")
     added = send(
-        client, "post", f"{BASE}/Api_Farm/members", {"member": "@Helper_One", "role": "editor"}, token=owner_token
+        client,
+        "post",
+        f"{BASE}/Api_Farm/members",
+        {"member": "@Helper_One", "role": "editor"},
+        token=owner_token,
     )
     assert added.status_code == 200, added.content
     assert added.json()["member_handle"] == "helper_one"
@@ -328,12 +365,24 @@ def test_members_add_list_remove(client, owner, farm, owner_token):
     # an editor cannot add people
     helper_token = token_for(client, helper)
     assert_problem(
-        send(client, "post", f"{BASE}/Api_Farm/members", {"member": "api_owner", "role": "manager"}, token=helper_token),
+        send(
+            client,
+            "post",
+            f"{BASE}/Api_Farm/members",
+            {"member": "api_owner", "role": "manager"},
+            token=helper_token,
+        ),
         403,
         "entity.not_allowed",
     )
     assert_problem(
-        send(client, "post", f"{BASE}/Api_Farm/members", {"member": "ghost_x", "role": "editor"}, token=owner_token),
+        send(
+            client,
+            "post",
+            f"{BASE}/Api_Farm/members",
+            {"member": "ghost_x", "role": "editor"},
+            token=owner_token,
+        ),
         400,
         "entity.member_unknown",
     )
@@ -356,7 +405,11 @@ def test_member_role_owner_is_a_validation_error(client, farm, owner_token):
     MemberFactory(handle="helper_two")
     before = counts()
     response = send(
-        client, "post", f"{BASE}/Api_Farm/members", {"member": "helper_two", "role": "owner"}, token=owner_token
+        client,
+        "post",
+        f"{BASE}/Api_Farm/members",
+        {"member": "helper_two", "role": "owner"},
+        token=owner_token,
     )
     body = assert_problem(response, 422, "request.validation_failed")
     assert [e["field"] for e in body["errors"]] == ["role"]
@@ -370,15 +423,21 @@ def test_kinds_list(client):
     response = client.get(f"{BASE}/kinds")
     assert response.status_code == 200
     kinds = response.json()
-    assert [k["slug"] for k in kinds] == [row[0] for row in sorted(DEFAULT_KINDS, key=lambda r: r[5])]
+    assert [k["slug"] for k in kinds] == [
+        row[0] for row in sorted(DEFAULT_KINDS, key=lambda r: r[5])
+    ]
     assert {k["slug"] for k in kinds if k["is_horse"]} == {"horse"}
 
 
 def test_mine_lists_my_entities(client, owner, farm, owner_token):
     stranger = MemberFactory()
-    theirs = services.entity_create(actor=stranger, handle="their_farm", display_name="T", kind="farm")
+    theirs = services.entity_create(
+        actor=stranger, handle="their_farm", display_name="T", kind="farm"
+    )
     services.entity_create(actor=stranger, handle="not_mine", display_name="N", kind="farm")
-    services.entity_member_set(actor=stranger, entity=theirs, member_handle=owner.handle, role="editor")
+    services.entity_member_set(
+        actor=stranger, entity=theirs, member_handle=owner.handle, role="editor"
+    )
     response = send(client, "get", f"{BASE}/mine", token=owner_token)
     assert response.status_code == 200
     assert [e["handle"] for e in response.json()] == ["Api_Farm", "their_farm"]
@@ -448,7 +507,13 @@ def test_horse_fields_on_farm_and_future_foaling_write_nothing(client, owner_tok
     )
     future = (timezone.localdate() + timedelta(days=2)).isoformat()
     assert_problem(
-        send(client, "post", BASE, {**VALID, "kind": "horse", "foaling_date": future}, token=owner_token),
+        send(
+            client,
+            "post",
+            BASE,
+            {**VALID, "kind": "horse", "foaling_date": future},
+            token=owner_token,
+        ),
         400,
         "entity.foaling_date_future",
     )
@@ -467,4 +532,9 @@ def test_patch_validation_errors_change_nothing(client, farm, owner_token, body)
     response = send(client, "patch", f"{BASE}/Api_Farm", body, token=owner_token)
     assert_problem(response, 422, "request.validation_failed")
     farm.refresh_from_db()
-    assert (farm.kind_id, farm.display_name, farm.bio, farm.metadata) == ("farm", "API Farm", "", {})
+    assert (farm.kind_id, farm.display_name, farm.bio, farm.metadata) == (
+        "farm",
+        "API Farm",
+        "",
+        {},
+    )

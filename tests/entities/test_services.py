@@ -1,12 +1,16 @@
 """Entities services: create, edit, archive/restore, transfer, members, metadata, atomicity; handles."""
 
+import io
+import os
 import re
 from datetime import date, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
+from PIL import Image
 
 from tests.factories import EntityFactory, MemberFactory
 from yalls.core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -93,7 +97,8 @@ def test_entity_handles_collide_case_insensitively(owner, farm):
 
 
 @pytest.mark.parametrize(
-    ("handle", "code"), [("ab", "handle.invalid"), ("has space", "handle.invalid"), ("Admin", "handle.reserved")]
+    ("handle", "code"),
+    [("ab", "handle.invalid"), ("has space", "handle.invalid"), ("Admin", "handle.reserved")],
 )
 def test_create_refuses_bad_handles_and_writes_nothing(owner, entity_kinds, handle, code):
     before = counts()
@@ -187,6 +192,41 @@ def test_bad_horse_sex_is_refused(owner, entity_kinds):
     assert counts() == before
 
 
+def _png_upload():
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 10)).save(out, format="PNG")
+    return SimpleUploadedFile("a.png", out.getvalue(), content_type="image/png")
+
+
+def test_create_with_avatar_stores_square_webp(owner, entity_kinds, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    entity = services.entity_create(
+        actor=owner, handle="pic_farm", display_name="P", kind="farm", avatar=_png_upload()
+    )
+    entity.refresh_from_db()
+    assert entity.avatar.name.startswith(f"avatars/entities/{entity.pk}/")
+    with Image.open(entity.avatar.path) as stored:
+        assert (stored.format, stored.size) == ("WEBP", (400, 400))
+
+
+def test_failed_create_leaves_no_avatar_file(owner, entity_kinds, settings, tmp_path):
+    """The horse-details check fails after the picture was processed: no orphan file may remain."""
+    settings.MEDIA_ROOT = tmp_path
+    before = counts()
+    with pytest.raises(DomainError) as exc:
+        services.entity_create(
+            actor=owner,
+            handle="orphan_pic",
+            display_name="O",
+            kind="farm",
+            avatar=_png_upload(),
+            breed="Shire",
+        )
+    assert exc.value.code == "entity.horse_fields_not_allowed"
+    assert counts() == before
+    assert [f for _, _, files in os.walk(tmp_path) for f in files] == []
+
+
 # --- metadata ---------------------------------------------------------------------------------
 
 
@@ -221,9 +261,7 @@ def test_metadata_size_limit_is_16_kb(owner, entity_kinds):
     assert exc.value.code == "entity.metadata_invalid"
     assert counts() == before
     with pytest.raises(DomainError) as exc:
-        services.entity_update(
-            actor=owner, entity=entity, metadata={"k": "x" * (16 * 1024 - 8)}
-        )
+        services.entity_update(actor=owner, entity=entity, metadata={"k": "x" * (16 * 1024 - 8)})
     assert exc.value.code == "entity.metadata_invalid"
     entity.refresh_from_db()
     assert entity.metadata == fits
@@ -284,7 +322,9 @@ def test_renaming_to_someone_elses_handle_is_refused(owner, farm):
 
 
 def test_failed_edit_leaves_nothing_half_written(owner, entity_kinds):
-    horse = services.entity_create(actor=owner, handle="dobbin", display_name="Dobbin", kind="horse")
+    horse = services.entity_create(
+        actor=owner, handle="dobbin", display_name="Dobbin", kind="horse"
+    )
     with pytest.raises(DomainError) as exc:
         services.entity_update(
             actor=owner,
@@ -394,13 +434,17 @@ def test_transfer_to_self_or_unknown_is_refused(owner, farm):
     assert exc.value.code == "entity.transfer_target_unknown"
     farm.refresh_from_db()
     assert farm.owner_id == owner.pk
-    assert list(EntityMember.objects.filter(entity=farm).values_list("role", flat=True)) == ["owner"]
+    assert list(EntityMember.objects.filter(entity=farm).values_list("role", flat=True)) == [
+        "owner"
+    ]
 
 
 def test_only_owner_transfers(owner, farm):
     manager = add_member(farm, owner, "manager")
     with pytest.raises(Forbidden):
-        services.entity_transfer_ownership(actor=manager, entity=farm, new_owner_handle=manager.handle)
+        services.entity_transfer_ownership(
+            actor=manager, entity=farm, new_owner_handle=manager.handle
+        )
     farm.refresh_from_db()
     assert farm.owner_id == owner.pk
 
@@ -414,7 +458,9 @@ def test_owner_adds_and_changes_members(owner, farm):
         actor=owner, entity=farm, member_handle=f"@{someone.handle.upper()}", role="editor"
     )
     assert (membership.member_id, membership.role) == (someone.pk, "editor")
-    services.entity_member_set(actor=owner, entity=farm, member_handle=someone.handle, role="manager")
+    services.entity_member_set(
+        actor=owner, entity=farm, member_handle=someone.handle, role="manager"
+    )
     assert EntityMember.objects.get(entity=farm, member=someone).role == "manager"
     assert EntityMember.objects.filter(entity=farm).count() == 2
 
@@ -423,7 +469,9 @@ def test_manager_adds_editors_but_not_changes_other_managers(owner, farm):
     manager = add_member(farm, owner, "manager")
     other_manager = add_member(farm, owner, "manager")
     newcomer = MemberFactory()
-    services.entity_member_set(actor=manager, entity=farm, member_handle=newcomer.handle, role="editor")
+    services.entity_member_set(
+        actor=manager, entity=farm, member_handle=newcomer.handle, role="editor"
+    )
     assert EntityMember.objects.get(entity=farm, member=newcomer).role == "editor"
     with pytest.raises(Forbidden) as exc:
         services.entity_member_set(
@@ -438,7 +486,9 @@ def test_editors_and_outsiders_cannot_add_members(owner, farm, role):
     actor = add_member(farm, owner, role) if role else MemberFactory()
     target = MemberFactory()
     with pytest.raises(Forbidden) as exc:
-        services.entity_member_set(actor=actor, entity=farm, member_handle=target.handle, role="editor")
+        services.entity_member_set(
+            actor=actor, entity=farm, member_handle=target.handle, role="editor"
+        )
     assert exc.value.code == "entity.not_allowed"
     assert not EntityMember.objects.filter(entity=farm, member=target).exists()
 
@@ -446,13 +496,19 @@ def test_editors_and_outsiders_cannot_add_members(owner, farm, role):
 def test_member_set_refusals(owner, farm):
     target = MemberFactory()
     with pytest.raises(DomainError) as exc:
-        services.entity_member_set(actor=owner, entity=farm, member_handle=target.handle, role="owner")
+        services.entity_member_set(
+            actor=owner, entity=farm, member_handle=target.handle, role="owner"
+        )
     assert exc.value.code == "entity.member_role_invalid"
     with pytest.raises(DomainError) as exc:
-        services.entity_member_set(actor=owner, entity=farm, member_handle="ghost_member", role="editor")
+        services.entity_member_set(
+            actor=owner, entity=farm, member_handle="ghost_member", role="editor"
+        )
     assert exc.value.code == "entity.member_unknown"
     with pytest.raises(Conflict) as exc:
-        services.entity_member_set(actor=owner, entity=farm, member_handle=owner.handle, role="editor")
+        services.entity_member_set(
+            actor=owner, entity=farm, member_handle=owner.handle, role="editor"
+        )
     assert exc.value.code == "entity.cannot_remove_owner"
     assert list(EntityMember.objects.filter(entity=farm).values_list("member_id", "role")) == [
         (owner.pk, "owner")
@@ -500,8 +556,12 @@ def test_entities_of_member_orders_by_role(owner, entity_kinds):
     owned = services.entity_create(actor=owner, handle="zz_owned", display_name="Zed", kind="farm")
     managed = EntityFactory(actor=other, display_name="Alpha")
     edited = EntityFactory(actor=other, display_name="Aardvark")
-    services.entity_member_set(actor=other, entity=managed, member_handle=owner.handle, role="manager")
-    services.entity_member_set(actor=other, entity=edited, member_handle=owner.handle, role="editor")
+    services.entity_member_set(
+        actor=other, entity=managed, member_handle=owner.handle, role="manager"
+    )
+    services.entity_member_set(
+        actor=other, entity=edited, member_handle=owner.handle, role="editor"
+    )
     services.entity_archive(actor=owner, entity=owned)
     pairs = selectors.entities_of_member(owner)
     assert [(e.pk, r) for e, r in pairs] == [

@@ -25,13 +25,14 @@ from yalls.core.models import Handle
 LOCALES = {code for code, _ in settings.LANGUAGES}
 
 
+TIMEZONES = frozenset(zoneinfo.available_timezones())
+
+
 def _validate_timezone(name: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    if name not in TIMEZONES:
         raise DomainError(
             errors.TIMEZONE_INVALID, "Pick a time zone from the list.", field="timezone"
-        ) from exc
+        )
     return name
 
 
@@ -108,6 +109,7 @@ def profile_update(
 ) -> User:
     """Change a member's public profile; only the given fields change."""
     member = User.objects.select_for_update().get(pk=member.pk)
+    thumbnail = image_square_thumbnail(avatar, field="avatar") if avatar is not None else None
     if handle is not None and handle != member.handle:
         member.handle = handle_claim(handle=handle, kind=Handle.Kind.MEMBER, owner_id=member.id)
     if display_name is not None:
@@ -122,10 +124,8 @@ def profile_update(
         member.timezone = _validate_timezone(timezone_name)
     if locale is not None:
         member.locale = _validate_locale(locale)
-    if avatar is not None:
-        member.avatar.save(
-            "avatar.webp", image_square_thumbnail(avatar, field="avatar"), save=False
-        )
+    if thumbnail is not None:  # the file is written last, once every check has passed
+        member.avatar.save("avatar.webp", thumbnail, save=False)
     elif remove_avatar and member.avatar:
         member.avatar.delete(save=False)
     member.save()

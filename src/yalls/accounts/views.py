@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -36,22 +37,25 @@ def settings_profile(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.profile_update(
-                    member=member,
-                    handle=data["handle"],
-                    display_name=data["display_name"],
-                    bio=data["bio"],
-                    timezone_name=data["timezone"],
-                    locale=data["locale"],
-                    avatar=data.get("avatar"),
-                    remove_avatar=data.get("remove_avatar", False),
-                )
-                services.private_profile_update(
-                    member=member,
-                    phone=data["phone"],
-                    date_of_birth=data["date_of_birth"],
-                    postal_address=data["postal_address"],
-                )
+                # One form, one transaction: a refused private field leaves the profile unchanged.
+                # Private fields go first so the avatar file is written only when all else passed.
+                with transaction.atomic():
+                    services.private_profile_update(
+                        member=member,
+                        phone=data["phone"],
+                        date_of_birth=data["date_of_birth"],
+                        postal_address=data["postal_address"],
+                    )
+                    services.profile_update(
+                        member=member,
+                        handle=data["handle"],
+                        display_name=data["display_name"],
+                        bio=data["bio"],
+                        timezone_name=data["timezone"],
+                        locale=data["locale"],
+                        avatar=data.get("avatar"),
+                        remove_avatar=data.get("remove_avatar", False),
+                    )
             except DomainError as exc:
                 form.add_error(exc.field, exc.message)
             else:

@@ -6,9 +6,10 @@ from django.http import Http404
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.utils import check_csrf
-from pydantic import ConfigDict
+from pydantic import ConfigDict, model_validator
 
 from yalls.core.errors import DomainError, domain_error_response, problem_response
+from yalls.core.input_guard import contains_nul
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,13 @@ class Input(Schema):
     """Base of every request body: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data):
+        if contains_nul(data):
+            raise ValueError("Text can't contain NUL characters.")
+        return data
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

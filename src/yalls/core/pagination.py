@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from yalls.core.errors import DomainError
@@ -40,7 +41,13 @@ def paginate(queryset: QuerySet, *, cursor: str | None, limit: int | None) -> Pa
     size = max(1, min(limit or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
     qs = queryset.order_by("-created_at", "-id")
     if cursor:
-        created_at, pk = decode_cursor(cursor)
+        created_at, raw_pk = decode_cursor(cursor)
+        try:
+            pk = queryset.model._meta.pk.to_python(raw_pk)
+        except ValidationError as exc:
+            raise DomainError(
+                "pagination.bad_cursor", "That cursor is not valid.", field="cursor"
+            ) from exc
         qs = qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
     rows = list(qs[: size + 1])
     next_cursor = (

@@ -42,7 +42,19 @@ def _validate_metadata(metadata) -> dict:
         raise DomainError(
             errors.METADATA_INVALID, "Metadata must be a JSON object.", field="metadata"
         )
-    if len(json.dumps(metadata)) > METADATA_MAX_BYTES:
+    try:
+        encoded = json.dumps(metadata, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise DomainError(
+            errors.METADATA_INVALID,
+            "Metadata must be plain JSON (no NaN or Infinity).",
+            field="metadata",
+        ) from exc
+    if "\\u0000" in encoded:
+        raise DomainError(
+            errors.METADATA_INVALID, "Metadata can't contain NUL characters.", field="metadata"
+        )
+    if len(encoded) > METADATA_MAX_BYTES:
         raise DomainError(
             errors.METADATA_INVALID, "Metadata is limited to 16 KB.", field="metadata"
         )
@@ -100,14 +112,13 @@ def entity_create(
         metadata=_validate_metadata(metadata or {}),
         owner=actor,
     )
+    thumbnail = image_square_thumbnail(avatar, field="avatar") if avatar is not None else None
     entity.handle = handle_claim(handle=handle, kind=Handle.Kind.ENTITY, owner_id=entity.id)
-    if avatar is not None:
-        entity.avatar.save(
-            "avatar.webp", image_square_thumbnail(avatar, field="avatar"), save=False
-        )
     entity.save()
     EntityMember.objects.create(entity=entity, member=actor, role=EntityMember.Role.OWNER)
     _apply_horse(entity, horse_fields)
+    if thumbnail is not None:  # the file is written last, once every check has passed
+        entity.avatar.save("avatar.webp", thumbnail, save=True)
     return entity
 
 
@@ -141,15 +152,14 @@ def entity_update(
         entity.bio = bio.strip()
     if metadata is not None:
         entity.metadata = _validate_metadata(metadata)
-    if avatar is not None:
-        entity.avatar.save(
-            "avatar.webp", image_square_thumbnail(avatar, field="avatar"), save=False
-        )
+    thumbnail = image_square_thumbnail(avatar, field="avatar") if avatar is not None else None
+    if horse_fields:
+        _apply_horse(entity, horse_fields)
+    if thumbnail is not None:  # the file is written last, once every check has passed
+        entity.avatar.save("avatar.webp", thumbnail, save=False)
     elif remove_avatar and entity.avatar:
         entity.avatar.delete(save=False)
     entity.save()
-    if horse_fields:
-        _apply_horse(entity, horse_fields)
     return entity
 
 
@@ -247,7 +257,12 @@ def entity_member_remove(*, actor: User, entity: Entity, member_handle: str) -> 
     except NotFound as exc:
         raise NotFound(errors.MEMBER_UNKNOWN, "No member has that handle.") from exc
     if member.pk != actor.pk:  # anyone may leave; removing others needs owner or manager
-        _require_role(actor, entity, EDIT_ROLES, "remove members")
+        actor_role = _require_role(actor, entity, EDIT_ROLES, "remove members")
+        target_is_manager = EntityMember.objects.filter(
+            entity=entity, member=member, role=EntityMember.Role.MANAGER
+        ).exists()
+        if target_is_manager and actor_role != EntityMember.Role.OWNER:
+            raise Forbidden(errors.NOT_ALLOWED, "Only the owner can remove another manager.")
     if member.pk == entity.owner_id:
         raise Conflict(errors.CANNOT_REMOVE_OWNER, "Transfer ownership before the owner leaves.")
     deleted, _ = EntityMember.objects.filter(entity=entity, member=member).delete()
