@@ -149,7 +149,7 @@ def entity_mine(request):
 @router.post("", response={201: EntityOut}, summary="Create an entity (you become its owner)")
 def entity_create(request, payload: EntityIn):
     entity = services.entity_create(actor=request.auth, **payload.model_dump())
-    return 201, selectors.access_entity(request.auth, entity.handle)
+    return Status(201, selectors.access_entity(request.auth, entity.handle))
 
 
 @router.get("/{handle}", response=EntityOut, auth=None, summary="One entity")
