@@ -62,6 +62,11 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "yalls.core",
+    "yalls.core.audit",
+    "yalls.core.flags",
+    "yalls.core.idempotency",
+    "yalls.core.ops",
+    "yalls.core.webhooks",
     "yalls.accounts",
     "yalls.entities",
     "yalls.demo",
@@ -69,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "yalls.core.request_id.RequestIdMiddleware",
+    "yalls.core.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "yalls.core.security_headers.SecurityHeadersMiddleware",
     "yalls.core.input_guard.RejectNulMiddleware",
@@ -78,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yalls.accounts.middleware.BearerTokenMiddleware",
+    "yalls.core.ratelimit.RateLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "yalls.accounts.middleware.MemberTimezoneMiddleware",

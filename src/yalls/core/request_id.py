@@ -3,7 +3,8 @@
 import re
 import uuid
 
-from yalls.core.request_context import member_hash_var, request_id_var
+from yalls.core.http import client_ip
+from yalls.core.request_context import hash_ip, ip_hash_var, member_hash_var, request_id_var
 
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -19,6 +20,7 @@ class RequestIdMiddleware:
         # Set, not reset afterwards: Django logs the response (django.request) after middleware returns.
         request_id_var.set(request_id)
         member_hash_var.set(None)
+        ip_hash_var.set(hash_ip(client_ip(request)))
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
