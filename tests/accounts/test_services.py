@@ -7,7 +7,7 @@ import pytest
 from tests.factories import PASSWORD, EntityFactory, MemberFactory
 from yalls.accounts import services
 from yalls.accounts.models import User
-from yalls.core.errors import DomainError
+from yalls.core.errors import DomainError, Forbidden
 from yalls.core.models import Handle
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +181,19 @@ def test_patch_me_needs_auth(client, member):
     assert response.status_code == 401
     assert response.json()["code"] == "auth.required"
     assert snapshot(member) == ORIGINAL
+
+
+def test_role_changes_are_admin_only_and_audited():
+    from yalls.core.audit.models import AuditEvent
+
+    admin = MemberFactory(role="admin")
+    member = MemberFactory()
+    with pytest.raises(Forbidden):
+        services.member_role_set(actor=member, member=member, role="admin")
+    services.member_role_set(actor=admin, member=member, role="producer")
+    member.refresh_from_db()
+    assert member.role == "producer"
+    event = AuditEvent.objects.get(action="member.role_changed")
+    assert event.actor_id == admin.pk and event.metadata == {"from": "member", "to": "producer"}
+    with pytest.raises(DomainError):
+        services.member_role_set(actor=admin, member=member, role="emperor")

@@ -605,3 +605,19 @@ def test_every_well_formed_unreserved_handle_is_accepted(raw):
             handle_validate(raw)
     else:
         assert handle_validate(f"  @{raw} ") == raw
+
+
+@pytest.mark.django_db
+def test_ownership_transfer_and_member_changes_are_audited():
+    from yalls.core.audit.models import AuditEvent
+
+    owner, other = MemberFactory(), MemberFactory()
+    entity = EntityFactory(actor=owner)
+    services.entity_member_set(
+        actor=owner, entity=entity, member_handle=other.handle, role="editor"
+    )
+    services.entity_transfer_ownership(actor=owner, entity=entity, new_owner_handle=other.handle)
+    actions = list(
+        AuditEvent.objects.filter(target_id=str(entity.pk)).values_list("action", flat=True)
+    )
+    assert set(actions) == {"entity.member_role_set", "entity.ownership_transferred"}

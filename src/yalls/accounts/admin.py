@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from yalls.accounts import services
 from yalls.accounts.models import User
 
 
@@ -22,3 +23,14 @@ class UserAdmin(admin.ModelAdmin):
         "date_joined",
         "token_version",
     )
+
+    def save_model(self, request, obj, form, change):
+        """Role changes go through the audited service; the rest is plain profile data."""
+        new_role = obj.role
+        if change and "role" in form.changed_data:
+            obj.role = form.initial["role"]
+            obj.save()
+            services.member_role_set(actor=request.user, member=obj, role=new_role)
+            obj.role = new_role
+        else:
+            obj.save()

@@ -17,7 +17,8 @@ from django.utils import timezone
 from yalls.accounts import errors, signin_guard, tokens
 from yalls.accounts.models import PrivateProfile, RefreshToken, User
 from yalls.core.db_context import system_context
-from yalls.core.errors import Conflict, DomainError, Unauthorized
+from yalls.core.audit.services import audit_record
+from yalls.core.errors import Conflict, DomainError, Forbidden, Unauthorized
 from yalls.core.handles import handle_claim
 from yalls.core.images import image_square_thumbnail
 from yalls.core.models import Handle
@@ -266,6 +267,9 @@ def credentials_changed(*, member: User, keep_session_key: str | None) -> None:
     """After a password change or reset: end every other web session and every API token."""
     User.objects.filter(pk=member.pk).update(token_version=member.token_version + 1)
     member.token_version += 1
+    audit_record(
+        actor=member, action="member.credentials_changed", target_type="member", target_id=member.pk
+    )
     with system_context():
         RefreshToken.objects.filter(user=member, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
@@ -275,6 +279,31 @@ def credentials_changed(*, member: User, keep_session_key: str | None) -> None:
             session_key__in=list(others.values_list("session_key", flat=True))
         ).delete()
         others.delete()
+
+
+@transaction.atomic
+def member_role_set(*, actor: User, member: User, role: str) -> User:
+    """Admins change roles; every change is audited."""
+    if not actor.is_staff:
+        raise Forbidden("member.role_change_forbidden", "Only admins change roles.")
+    if role not in User.Role.values:
+        raise DomainError(
+            "member.role_invalid", "Pick member, producer, moderator or admin.", field="role"
+        )
+    member = User.objects.select_for_update().get(pk=member.pk)
+    if member.pk == actor.pk and role != User.Role.ADMIN:
+        raise DomainError(
+            "member.role_self_demotion", "Ask another admin to change your own role.", field="role"
+        )
+    previous = member.role
+    if previous != role:
+        member.role = role
+        member.save(update_fields=["role"])
+        audit_record(
+            actor=actor, action="member.role_changed", target_type="member", target_id=member.pk,
+            metadata={"from": previous, "to": role},
+        )  # fmt: skip
+    return member
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from yalls.accounts.models import User
 from yalls.accounts.selectors import access_member_by_handle
+from yalls.core.audit.services import audit_record
 from yalls.core.errors import Conflict, DomainError, Forbidden, NotFound
 from yalls.core.handles import handle_claim
 from yalls.core.images import image_square_thumbnail
@@ -171,6 +172,7 @@ def entity_archive(*, actor: User, entity: Entity) -> Entity:
         raise Conflict(errors.ARCHIVED, "This entity is already archived.")
     entity.archived_at = timezone.now()
     entity.save(update_fields=["archived_at", "updated_at"])
+    audit_record(actor=actor, action="entity.archived", target_type="entity", target_id=entity.pk)
     return entity
 
 
@@ -182,6 +184,7 @@ def entity_restore(*, actor: User, entity: Entity) -> Entity:
         raise Conflict(errors.NOT_ARCHIVED, "This entity is not archived.")
     entity.archived_at = None
     entity.save(update_fields=["archived_at", "updated_at"])
+    audit_record(actor=actor, action="entity.restored", target_type="entity", target_id=entity.pk)
     return entity
 
 
@@ -209,6 +212,13 @@ def entity_transfer_ownership(*, actor: User, entity: Entity, new_owner_handle: 
     )
     entity.owner = new_owner
     entity.save(update_fields=["owner", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="entity.ownership_transferred",
+        target_type="entity",
+        target_id=entity.pk,
+        metadata={"from": str(previous_owner_id), "to": str(new_owner.pk)},
+    )
     return entity
 
 
@@ -247,6 +257,10 @@ def entity_member_set(
     membership, _ = EntityMember.objects.update_or_create(
         entity=entity, member=member, defaults={"role": role}
     )
+    audit_record(
+        actor=actor, action="entity.member_role_set", target_type="entity", target_id=entity.pk,
+        metadata={"member": str(member.pk), "role": role},
+    )  # fmt: skip
     return membership
 
 
@@ -268,3 +282,7 @@ def entity_member_remove(*, actor: User, entity: Entity, member_handle: str) -> 
     deleted, _ = EntityMember.objects.filter(entity=entity, member=member).delete()
     if not deleted:
         raise NotFound(errors.MEMBER_UNKNOWN, "That member is not on this entity.")
+    audit_record(
+        actor=actor, action="entity.member_removed", target_type="entity", target_id=entity.pk,
+        metadata={"member": str(member.pk)},
+    )  # fmt: skip

@@ -1,3 +1,5 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from yalls.core.webhooks import views
+
+urlpatterns = [path("<slug:slug>", views.receive, name="webhook_receive")]
