@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from yalls.accounts import errors, signin_guard, tokens
 from yalls.accounts.models import PrivateProfile, RefreshToken, User
-from yalls.core.db_context import system_context
 from yalls.core.audit.services import audit_record
+from yalls.core.db_context import system_context
 from yalls.core.errors import Conflict, DomainError, Forbidden, Unauthorized
 from yalls.core.handles import handle_claim
 from yalls.core.images import image_square_thumbnail

@@ -9,7 +9,7 @@ import hmac
 import secrets as _secrets
 
 TOLERANCE_SECONDS = 5 * 60
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format prefix, not a secret
 
 
 class SignatureError(Exception):
