@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "yalls.core.webhooks",
     "yalls.accounts",
     "yalls.entities",
+    "yalls.social",
     "yalls.demo",
 ]
 

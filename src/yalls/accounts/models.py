@@ -119,3 +119,72 @@ class RefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"refresh token {self.id} ({self.user_id})"
+
+
+class LinkedAccount(models.Model):
+    """A member's account elsewhere, verified by a rel="me" back-link or by a moderator."""
+
+    class Provider(models.TextChoices):
+        X = "x", "X / Twitter"
+        INSTAGRAM = "instagram", "Instagram"
+        FACEBOOK = "facebook", "Facebook"
+        YOUTUBE = "youtube", "YouTube"
+        TIKTOK = "tiktok", "TikTok"
+        WEBSITE = "website", "Website"
+
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", "Not verified yet"
+        CHECKING = "checking", "Checking"
+        VERIFIED = "verified", "Verified"
+        FAILED = "failed", "Back-link not found"
+        PENDING_REVIEW = "pending_review", "Waiting for a moderator"
+        REJECTED = "rejected", "Rejected by a moderator"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="linked_accounts")
+    provider = models.CharField(max_length=12, choices=Provider.choices)
+    url = models.URLField(max_length=500)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNVERIFIED)
+    proof_url = models.URLField(max_length=500, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "provider"], name="accounts_linked_one_per_provider"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="accounts_linked_status")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.provider}"
+
+
+class Badge(models.Model):
+    slug = models.SlugField(primary_key=True, max_length=40)
+    label = models.CharField(max_length=60)
+    description = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class MemberBadge(models.Model):
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="badges")
+    badge = models.ForeignKey(Badge, on_delete=models.CASCADE, related_name="grants")
+    granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    granted_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "badge"], name="accounts_badge_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.badge_id} for {self.member_id}"

@@ -115,3 +115,67 @@ class Horse(models.Model):
 
     def __str__(self) -> str:
         return f"horse details of {self.entity_id}"
+
+
+class Edge(models.Model):
+    """A typed relation from one entity to another. Edges to an entity the creator doesn't control
+    wait for that entity's acceptance. `allow_crosspost` lets the source's posts target the other
+    entity without approval; `auto_propagate` copies a post approved on the source to the target."""
+
+    class Type(models.TextChoices):
+        OWNS = "owns", "Owns"
+        MANAGES = "manages", "Manages"
+        BRAND_OF = "brand_of", "Brand of"
+        OFFSPRING_OF = "offspring_of", "Offspring of"
+        SPONSORS = "sponsors", "Sponsors"
+        PARTNERS = "partners", "Partners"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for acceptance"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    class ParentRole(models.TextChoices):
+        SIRE = "sire", "Sire"
+        DAM = "dam", "Dam"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    source = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="edges_out")
+    target = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="edges_in")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    # For offspring_of only: whether the target is the foal's sire or dam.
+    parent_role = models.CharField(max_length=10, choices=ParentRole.choices, blank=True)
+    allow_crosspost = models.BooleanField(default=False)
+    auto_propagate = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target", "type"], name="entities_edge_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="entities_edge_not_self"
+            ),
+            # At most one sire and one dam per foal (rejected edges don't count).
+            models.UniqueConstraint(
+                fields=["source", "parent_role"],
+                condition=models.Q(type="offspring_of") & ~models.Q(status="rejected"),
+                name="entities_edge_one_sire_one_dam",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["source", "status"], name="entities_edge_source"),
+            models.Index(fields=["target", "status"], name="entities_edge_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.type} {self.target_id} ({self.status})"
