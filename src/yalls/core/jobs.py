@@ -1,9 +1,248 @@
-"""Background jobs (Procrastinate, PostgreSQL-backed). Tasks live in each app's tasks.py.
+"""Background jobs (Procrastinate, PostgreSQL-backed): how yalls defines, retries and recovers them.
 
-Jobs run in the system database context (the owner role): they act for the platform, and load
-fresh state by id. Defer them inside the business transaction so a rolled-back write leaves none.
+Tasks live in each app's `tasks.py` and are declared with `yalls_task(...)` (or `yalls_periodic`
+for cron work), which gives them the house retry policy: exponential backoff with jitter, capped,
+3 attempts, then the dead-letter state (Procrastinate's `failed` status) with the error and
+traceback kept in `ops.JobFailure`. Jobs run in the system database context (the owner role):
+they act for the platform and load fresh state by id. Defer them inside the business transaction
+(the Django connector uses Django's connection) so a rolled-back write leaves no job.
 """
 
-from procrastinate.contrib.django import app
+from __future__ import annotations
 
-__all__ = ["app"]
+import dataclasses
+import logging
+import random
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from procrastinate import exceptions as procrastinate_exceptions
+from procrastinate.contrib.django import app
+from procrastinate.jobs import Job
+from procrastinate.retry import BaseRetryStrategy, RetryDecision
+from procrastinate.sql import queries as procrastinate_queries
+
+__all__ = [
+    "AlreadyEnqueued",
+    "BackoffRetry",
+    "DEFAULT_RETRY",
+    "PermanentJobError",
+    "app",
+    "finished_jobs_prune",
+    "on_app_ready",
+    "stalled_jobs_requeue",
+    "yalls_periodic",
+    "yalls_task",
+]
+
+logger = logging.getLogger("yalls.jobs")
+
+# Deferring a job whose dedupe key (queueing_lock) is already waiting raises this.
+AlreadyEnqueued = procrastinate_exceptions.AlreadyEnqueued
+
+# Worker timing. A worker writes a heartbeat every HEARTBEAT_SECONDS; the sweeper hands back the
+# jobs of any worker silent for STALLED_AFTER_SECONDS (SIGKILL, OOM, lost machine).
+HEARTBEAT_SECONDS = 10.0
+STALLED_AFTER_SECONDS = 60
+RETENTION_DAYS = 7
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+class PermanentJobError(Exception):
+    """Raise from a task when retrying cannot help (bad input, row gone): dead-letter at once."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BackoffRetry(BaseRetryStrategy):
+    """`base_seconds × 2^attempt`, capped at `cap_seconds`, times a random factor in
+    [1 - jitter, 1 + jitter] (so many jobs failing together do not retry together), for at most
+    `max_attempts` runs in total. `attempt` counts from 0 (the first run)."""
+
+    max_attempts: int = 3
+    base_seconds: float = 60.0
+    cap_seconds: float = 3600.0
+    jitter: float = 0.2
+    retry_exceptions: tuple[type[BaseException], ...] | None = None
+
+    def delay_seconds(self, attempt: int, rng: random.Random | None = None) -> float:
+        raw = min(self.cap_seconds, self.base_seconds * (2**attempt))
+        factor = (rng or random).uniform(1 - self.jitter, 1 + self.jitter)
+        return min(self.cap_seconds, raw * factor)
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if isinstance(exception, PermanentJobError):
+            return None
+        if self.retry_exceptions and not isinstance(exception, self.retry_exceptions):
+            return None
+        # job.attempts is the number of runs before this one: this run was number attempts + 1.
+        if job.attempts + 1 >= self.max_attempts:
+            return None
+        return RetryDecision(retry_in={"seconds": self.delay_seconds(job.attempts)})
+
+
+DEFAULT_RETRY = BackoffRetry()
+
+
+def _retry_strategy(retry: BaseRetryStrategy | int | None) -> BaseRetryStrategy:
+    if retry is None:
+        return DEFAULT_RETRY
+    if isinstance(retry, bool):
+        raise TypeError("retry takes a strategy or a number of attempts, not a bool")
+    if isinstance(retry, int):
+        return dataclasses.replace(DEFAULT_RETRY, max_attempts=retry)
+    return retry
+
+
+def yalls_task(
+    _func: Callable | None = None,
+    *,
+    queue: str = "default",
+    retry: BaseRetryStrategy | int | None = None,
+    priority: int = 0,
+    lock: str | None = None,
+    queueing_lock: str | None = None,
+    name: str | None = None,
+    pass_context: bool = False,
+):
+    """Declare a job. `retry` overrides the default (a `BackoffRetry`, or a number of attempts);
+    `queueing_lock` is the dedupe key (a second deferral while one waits raises AlreadyEnqueued);
+    `lock` makes jobs sharing it run one at a time."""
+
+    def decorate(func: Callable) -> Any:
+        return app.task(
+            func,
+            queue=queue,
+            retry=_retry_strategy(retry),
+            priority=priority,
+            lock=lock,
+            queueing_lock=queueing_lock,
+            name=name,
+            pass_context=pass_context,
+        )
+
+    return decorate(_func) if _func is not None else decorate
+
+
+def yalls_periodic(*, cron: str, queue: str = "maintenance", retry=None, name: str | None = None):
+    """Declare a periodic job (the function takes `timestamp: int`). Every run of it shares one
+    `lock` (a run never overlaps the previous one) and one `queueing_lock` (runs do not pile up
+    while one waits); workers on many machines defer each tick once (Procrastinate records it)."""
+
+    def decorate(func: Callable) -> Any:
+        key = name or f"{func.__module__}.{func.__name__}"
+        task = yalls_task(
+            func, queue=queue, retry=retry, lock=key, queueing_lock=key, name=name
+        )
+        return app.periodic(cron=cron)(task)
+
+    return decorate
+
+
+# --- Worker hooks -------------------------------------------------------------------------------
+
+
+def _failure_record(job: Job, exc: BaseException, trace: str) -> None:
+    from yalls.core.ops.models import JobFailure
+
+    JobFailure.objects.create(
+        job_id=job.id,
+        attempt=job.attempts + 1,
+        task_name=job.task_name[:128],
+        queue_name=job.queue[:128],
+        error_type=f"{type(exc).__module__}.{type(exc).__qualname__}"[:200],
+        error_message=str(exc)[:2000],
+        traceback=trace[-20000:],
+    )
+
+
+async def record_job_failure(call_next, context, worker):
+    """Worker middleware: Procrastinate keeps no error text, so keep each failed attempt's error
+    and traceback (the dead-letter page shows the last one). Never masks the job's own error."""
+    try:
+        return await call_next()
+    except Exception as exc:
+        trace = traceback.format_exc()
+        try:
+            from asgiref.sync import sync_to_async
+
+            await sync_to_async(_failure_record, thread_sensitive=True)(context.job, exc, trace)
+        except Exception:
+            logger.exception("could not record the job failure", extra={"job_id": context.job.id})
+        raise
+
+
+def on_app_ready(procrastinate_app) -> None:
+    """PROCRASTINATE_ON_APP_READY: worker defaults for every `yalls worker`."""
+    procrastinate_app.worker_defaults = {
+        **procrastinate_app.worker_defaults,
+        "worker_middleware": [
+            *procrastinate_app.worker_defaults.get("worker_middleware", []),
+            record_job_failure,
+        ],
+        "update_heartbeat_interval": float(_setting("JOBS_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)),
+        "stalled_worker_timeout": float(
+            _setting("JOBS_STALLED_AFTER_SECONDS", STALLED_AFTER_SECONDS)
+        ),
+    }
+
+
+# --- Maintenance (run by the periodic tasks in yalls.core.ops.tasks) ----------------------------
+
+
+def _dict_rows(cursor) -> list[dict]:
+    columns = [col[0] for col in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def stalled_jobs_requeue(*, seconds_since_heartbeat: float | None = None) -> list[int]:
+    """Hand back to the queue every `doing` job whose worker stopped sending heartbeats (killed,
+    crashed, machine gone). The run counts as an attempt. Returns the job ids handed back."""
+    if seconds_since_heartbeat is None:
+        seconds_since_heartbeat = _setting("JOBS_STALLED_AFTER_SECONDS", STALLED_AFTER_SECONDS)
+    handed_back = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            procrastinate_queries["select_stalled_jobs_by_heartbeat"],
+            {"queue": None, "task_name": None, "seconds_since_heartbeat": seconds_since_heartbeat},
+        )
+        stalled = _dict_rows(cursor)
+        for row in stalled:
+            cursor.execute(
+                procrastinate_queries["retry_job"],
+                {
+                    "job_id": row["id"],
+                    "retry_at": None,
+                    "new_priority": None,
+                    "new_queue_name": None,
+                    "new_lock": None,
+                },
+            )
+            handed_back.append(row["id"])
+        # Forget the dead workers so their rows do not pile up.
+        cursor.execute(
+            procrastinate_queries["prune_stalled_workers"],
+            {"seconds_since_heartbeat": seconds_since_heartbeat},
+        )
+    for job_id in handed_back:
+        logger.warning("stalled job handed back to the queue", extra={"job_id": job_id})
+    return handed_back
+
+
+def finished_jobs_prune(*, retention_days: int | None = None, queue: str | None = None) -> int:
+    """Delete succeeded, cancelled and aborted jobs finished more than `retention_days` ago.
+    Dead-lettered (`failed`) jobs stay until an operator retries or discards them."""
+    if retention_days is None:
+        retention_days = _setting("JOBS_RETENTION_DAYS", RETENTION_DAYS)
+    statuses: Iterable[str] = ["succeeded", "cancelled", "aborted"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            procrastinate_queries["delete_old_jobs"],
+            {"nb_hours": int(retention_days * 24), "queue": queue, "statuses": list(statuses)},
+        )
+        return cursor.rowcount

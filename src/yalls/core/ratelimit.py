@@ -1,9 +1,0 @@
-"""Rate limiting (being built: issue 3)."""
-
-
-class RateLimitMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
