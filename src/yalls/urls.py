@@ -27,6 +27,7 @@ urlpatterns = [
     path("notifications", views.notifications, name="notifications"),
     path("settings/", include("yalls.accounts.urls")),
     path("entities/", include("yalls.entities.urls")),
+    path("", include("yalls.social.urls")),
     path("@<str:handle>", views.profile, name="profile"),
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
