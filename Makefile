@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Tests use the local Redis when one answers (db 15); without it the app's fallbacks are tested.
 REDIS_TEST_URL ?= $(shell (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG) && echo redis://127.0.0.1:6379/15)
 
-.PHONY: up test install dev-install chromium lint format seed worker clean-db help
+.PHONY: up test install dev-install chromium redis-server lint format seed worker clean-db help
 
 help:
 	@echo "make up     - install, start the embedded PostgreSQL, migrate, seed, serve :8000 and run the worker"
@@ -40,6 +40,16 @@ chromium:
 		echo "or point CHROMIUM=/path/to/chromium at one."; exit 1; \
 	fi
 
+# Some tests start their own short-lived redis-server (to stop it mid-test without touching a shared one).
+redis-server:
+	@if command -v redis-server >/dev/null; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "· installing Debian's redis-server for the tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) || exit 1; \
+	else \
+		echo "Some tests need the redis-server binary (Debian/Ubuntu: sudo apt-get install redis-server)."; exit 1; \
+	fi
+
 up: install
 	$(BIN)/yalls up
 
@@ -58,5 +68,5 @@ format: dev-install
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
-test: dev-install chromium lint
+test: dev-install chromium redis-server lint
 	REDIS_URL=$(REDIS_TEST_URL) YALLS_ENV=test CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
