@@ -1,0 +1,13 @@
+"""Stable error codes of feature flags and experiments."""
+
+NOT_FOUND = "flag.not_found"
+NOT_ALLOWED = "flag.not_allowed"
+KEY_INVALID = "flag.key_invalid"
+KEY_TAKEN = "flag.key_taken"
+ROLLOUT_INVALID = "flag.rollout_invalid"
+VARIANTS_INVALID = "flag.variants_invalid"
+TARGETING_INVALID = "flag.targeting_invalid"
+PAYLOAD_INVALID = "flag.payload_invalid"
+DESCRIPTION_INVALID = "flag.description_invalid"
+NOT_AN_EXPERIMENT = "experiment.not_an_experiment"
+EVENT_INVALID = "experiment.event_invalid"
