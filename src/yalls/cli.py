@@ -55,7 +55,12 @@ def cmd_worker(args) -> int:
     from django.core.management import call_command
 
     django.setup()
-    call_command("procrastinate", "worker", f"--concurrency={args.concurrency}")
+    options = [f"--concurrency={args.concurrency}"]
+    if args.queues:
+        options.append(f"--queues={args.queues}")
+    # SIGTERM/SIGINT: stop fetching, let running jobs finish (a job still running when the
+    # supervisor gives up and SIGKILLs is handed back by the stalled-job sweeper).
+    call_command("procrastinate", "worker", *options)
     return 0
 
 
@@ -121,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     up.set_defaults(func=cmd_up)
     worker = sub.add_parser("worker", help="run the background job worker")
     worker.add_argument("--concurrency", type=int, default=4)
+    worker.add_argument("--queues", default="", help="comma-separated queues (default: all)")
     worker.set_defaults(func=cmd_worker)
     seed = sub.add_parser("seed", help="load the demo world (idempotent)")
     seed.set_defaults(func=cmd_seed)

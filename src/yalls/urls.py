@@ -9,9 +9,12 @@ from django.views.static import serve
 from yalls import views
 from yalls.api import api
 from yalls.core.health import health
+from yalls.core.ops import views as ops_views
+from yalls.social.views import posts as post_views
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("favicon.ico", RedirectView.as_view(url="/static/yalls/img/favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
     path("ops/flags/", include("yalls.core.flags.urls")),
@@ -23,9 +26,10 @@ urlpatterns = [
     re_path(r"^api/", views.api_not_found),
     path("", views.home, name="home"),
     path("search", views.search, name="search"),
-    path("compose", views.compose, name="compose"),
+    path("compose", post_views.compose, name="compose"),
     path("notifications", views.notifications, name="notifications"),
     path("settings/", include("yalls.accounts.urls")),
+    path("moderation/", include("yalls.accounts.moderation_urls")),
     path("entities/", include("yalls.entities.urls")),
     path("", include("yalls.social.urls")),
     path("@<str:handle>", views.profile, name="profile"),

@@ -9,6 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from yalls.core import ratelimit
+
 _MIGRATIONS_CACHE: dict[str, object] = {"checked_at": 0.0, "pending": None}
 _MIGRATIONS_TTL_SECONDS = 30
 
@@ -49,6 +51,18 @@ def _pending_migrations() -> list[str] | None:
     return _MIGRATIONS_CACHE["pending"]  # type: ignore[return-value]
 
 
+def _jobs(database_ok: bool) -> dict | None:
+    """Queue depth and dead letters (docs/runbooks/jobs.md); None when the database is down."""
+    if not database_ok:
+        return None
+    try:
+        from yalls.core.ops.selectors import jobs_health
+
+        return jobs_health()
+    except Exception as exc:
+        return {"error": exc.__class__.__name__}
+
+
 @transaction.non_atomic_requests  # must answer (503) even when a transaction can't be opened
 @require_GET
 def health(request):
@@ -61,6 +75,8 @@ def health(request):
         "environment": settings.YALLS_ENV,
         "database": database,
         "redis": _redis(),
+        "ratelimit": ratelimit.status(),
+        "jobs": _jobs(database["ok"]),
         "migrations": {
             "pending": pending,
             "up_to_date": pending == [] if pending is not None else None,

@@ -26,11 +26,12 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from procrastinate.sql import queries as procrastinate_queries
 
 __all__ = [
+    "DEFAULT_RETRY",
     "AlreadyEnqueued",
     "BackoffRetry",
-    "DEFAULT_RETRY",
     "PermanentJobError",
     "app",
+    "defer_once",
     "finished_jobs_prune",
     "on_app_ready",
     "stalled_jobs_requeue",
@@ -136,12 +137,22 @@ def yalls_periodic(*, cron: str, queue: str = "maintenance", retry=None, name: s
 
     def decorate(func: Callable) -> Any:
         key = name or f"{func.__module__}.{func.__name__}"
-        task = yalls_task(
-            func, queue=queue, retry=retry, lock=key, queueing_lock=key, name=name
-        )
+        task = yalls_task(func, queue=queue, retry=retry, lock=key, queueing_lock=key, name=name)
         return app.periodic(cron=cron)(task)
 
     return decorate
+
+
+def defer_once(task, *, queueing_lock: str | None = None, **task_kwargs) -> int | None:
+    """Defer unless a job with the same dedupe key is already waiting; returns the job id, or None
+    when it was already enqueued. Safe inside a business transaction: the attempt runs in a
+    savepoint, so the unique-key refusal does not abort the caller's transaction."""
+    deferrer = task.configure(queueing_lock=queueing_lock) if queueing_lock else task
+    try:
+        with transaction.atomic():
+            return deferrer.defer(**task_kwargs)
+    except AlreadyEnqueued:
+        return None
 
 
 # --- Worker hooks -------------------------------------------------------------------------------
@@ -179,8 +190,14 @@ async def record_job_failure(call_next, context, worker):
 
 def on_app_ready(procrastinate_app) -> None:
     """PROCRASTINATE_ON_APP_READY: worker defaults for every `yalls worker`."""
+    from yalls.core.ops.metrics import slow_query_task_middleware
+
     procrastinate_app.worker_defaults = {
         **procrastinate_app.worker_defaults,
+        "task_middleware": [
+            *procrastinate_app.worker_defaults.get("task_middleware", []),
+            slow_query_task_middleware,
+        ],
         "worker_middleware": [
             *procrastinate_app.worker_defaults.get("worker_middleware", []),
             record_job_failure,

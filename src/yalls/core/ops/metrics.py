@@ -32,7 +32,6 @@ MINUTE_BUCKET_TTL_SECONDS = 2 * 60 * 60
 REDIS_RETRY_AFTER_SECONDS = 30
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED_ROUTE = "<unmatched>"
-METRICS_PATH = "/metrics"
 
 
 @dataclass
@@ -101,7 +100,9 @@ class _MemoryStore:
     def read(self, minutes: list[int] | None) -> dict[tuple[str, str], RouteStats]:
         result: dict[tuple[str, str], RouteStats] = defaultdict(RouteStats)
         with self.lock:
-            sources = [self.totals] if minutes is None else [self.minutes.get(m, {}) for m in minutes]
+            sources = (
+                [self.totals] if minutes is None else [self.minutes.get(m, {}) for m in minutes]
+            )
             for source in sources:
                 for key, stats in source.items():
                     result[key].add(stats)
@@ -260,7 +261,8 @@ def _log_slow_queries(where: str | None, request, execute, sql, params, many, co
         if duration_ms >= settings.SLOW_QUERY_MS:
             if where is None:
                 match = getattr(request, "resolver_match", None)
-                where = route_label(match)
+                # Middleware queries run before the URL is resolved; never log the raw path.
+                where = route_label(match) if match is not None else "<before routing>"
             slow_query_logger.warning(
                 "slow query",
                 extra={
@@ -300,10 +302,6 @@ class MetricsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path == METRICS_PATH:
-            # /metrics sits outside the site's urlconf (which this app does not own): this
-            # urlconf is the site's plus that one route, used for this request only.
-            request.urlconf = "yalls.core.ops.metrics_urls"
         started = time.perf_counter()
         status = 500
         try:

@@ -1,0 +1,69 @@
+"""The Ops page: latency per route, queue depth, dead letters, database and Redis; /health jobs."""
+
+import pytest
+from django.conf import settings as django_settings
+
+from tests.core.jobs import probe_tasks
+from tests.core.jobs.seeding import seed_dead_letter
+from tests.factories import MemberFactory
+from yalls.core.ops import metrics
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_jobs")]
+
+
+def test_ops_page_shows_the_numbers(client):
+    for _ in range(19):
+        metrics.record("/@<str:handle>", "GET", 200, 20.0)
+    metrics.record("/@<str:handle>", "GET", 500, 3000.0)
+    seed_dead_letter()
+    probe_tasks.mark.defer(path="/tmp/a")
+    probe_tasks.mark.defer(path="/tmp/b")
+    client.force_login(MemberFactory(role="admin"))
+
+    response = client.get("/ops/")
+    assert response.status_code == 200
+    routes = {(r.method, r.route): r for r in response.context["routes"]}
+    row = routes[("GET", "/@<str:handle>")]
+    assert (row.count, row.errors) == (20, 1)
+    assert row.error_rate == pytest.approx(0.05)
+    assert 10 <= row.p50_ms <= 25 and row.p99_ms >= 2500
+    assert response.context["depth"] == {"todo": 2, "doing": 0, "dead_letters": 1}
+    assert response.context["database_connections"] >= 1
+
+    body = response.content.decode()
+    assert "<code>/@&lt;str:handle&gt;</code>" in body
+    assert 'data-testid="queue-depth">2 waiting' in body
+    for link in ('href="/ops/jobs/"', 'href="/ops/flags/"', 'href="/admin/audit/auditevent/"'):
+        assert link in body
+
+
+def test_redis_state_and_hit_ratio(client, settings):
+    client.force_login(MemberFactory(role="admin"))
+    if django_settings.REDIS_URL:
+        redis = client.get("/ops/").context["redis"]
+        assert redis["status"] == "ok" and redis["metrics_backend"] == "redis"
+    settings.REDIS_URL = ""
+    response = client.get("/ops/")
+    assert response.context["redis"]["status"] == "not configured"
+    assert 'data-testid="cache-hit-ratio">n/a' in response.content.decode()
+
+
+def test_empty_ops_page(client):
+    client.force_login(MemberFactory(role="admin"))
+    metrics.reset()
+    response = client.get("/ops/")
+    assert response.status_code == 200
+    assert response.context["depth"] == {"todo": 0, "doing": 0, "dead_letters": 0}
+
+
+def test_ops_page_is_staff_only(client):
+    assert client.get("/ops/").status_code == 302
+    client.force_login(MemberFactory())
+    assert client.get("/ops/").status_code == 403
+
+
+def test_health_reports_jobs(client):
+    seed_dead_letter()
+    probe_tasks.mark.defer(path="/tmp/h")
+    body = client.get("/health").json()
+    assert body["jobs"] == {"queue_depth": {"todo": 1, "doing": 0}, "dead_letters": 1}
