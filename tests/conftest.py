@@ -40,13 +40,26 @@ def _no_outbound_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
+def _clear_cache() -> None:
+    """Delete this run's keys only: clear() would FLUSHDB a Redis that other runs share."""
+    from django.conf import settings
     from django.core.cache import cache
 
-    cache.clear()
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 @pytest.fixture

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yalls.accounts.middleware.BearerTokenMiddleware",
     "yalls.core.ratelimit.RateLimitMiddleware",
+    # Outside DbContextMiddleware on purpose: the key is committed before the view's transaction.
+    "yalls.core.idempotency.middleware.IdempotencyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "yalls.accounts.middleware.MemberTimezoneMiddleware",
@@ -143,6 +145,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 YALLS_DB_MEMBER_ROLE = os.environ.get("YALLS_DB_MEMBER_ROLE", "yalls_member")
 SLOW_QUERY_MS = int(os.environ.get("SLOW_QUERY_MS", "100"))
 
+# --- Background jobs and metrics (docs/platform/jobs.md, docs/platform/metrics.md) ---------------
+PROCRASTINATE_ON_APP_READY = "yalls.core.jobs.on_app_ready"
+JOBS_RETENTION_DAYS = int(os.environ.get("JOBS_RETENTION_DAYS", "7"))
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10"))
+JOBS_STALLED_AFTER_SECONDS = float(os.environ.get("JOBS_STALLED_AFTER_SECONDS", "60"))
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
 # --- Cache / Redis ------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -150,12 +159,22 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("YALLS_CACHE_PREFIX", "yalls"),
+            # Test runs get their own prefix so concurrent runs sharing one Redis never collide.
+            "KEY_PREFIX": os.environ.get(
+                "YALLS_CACHE_PREFIX",
+                f"yalls-test-{os.getpid()}" if YALLS_ENV == "test" else "yalls",
+            ),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Rate limits (docs/platform/ratelimit.md) ---------------------------------------------------
+# Off in the test environment so suites that sign in many times are not throttled;
+# tests/core/ratelimit turns it on against its own Redis.
+RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", YALLS_ENV != "test")
+RATELIMIT_REDIS_URL = os.environ.get("RATELIMIT_REDIS_URL", REDIS_URL)
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

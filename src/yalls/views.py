@@ -46,11 +46,6 @@ def search(request):
 
 
 @login_required
-def compose(request):
-    return render(request, "compose.html", {"nav_active": "compose"})
-
-
-@login_required
 def notifications(request):
     return render(request, "notifications.html", {"nav_active": "notifications"})
 

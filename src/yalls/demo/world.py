@@ -86,4 +86,81 @@ def seed_world() -> dict:
             **horse,
         )
         created["entities"] += 1
+    created["edges"] = _seed_edges(by_email)
+    created["posts"] = _seed_posts(by_email)  # after the edges: posts propagate along them
+    created.update(_seed_identity(by_email))
     return created
+
+
+# Relations (graph engineer): a foal reaches its sire and dam; the youth line feeds its parent brand.
+EDGES = [
+    # actor email, source, target, type, parent_role, allow_crosspost, auto_propagate
+    ("maya@yalls.local", "little_thunder", "thunder_road", "offspring_of", "sire", True, True),
+    ("maya@yalls.local", "little_thunder", "moonlight_belle", "offspring_of", "dam", True, True),
+    ("liam@yalls.local", "bnb_youth", "bit_and_bridle", "brand_of", "", True, True),
+]
+
+
+def _seed_edges(by_email: dict) -> int:
+    from yalls.entities.models import Edge
+
+    made = 0
+    for email, source, target, type_, role, crosspost, propagate in EDGES:
+        source_entity = Entity.objects.get(handle__iexact=source)
+        if Edge.objects.filter(
+            source=source_entity, target__handle__iexact=target, type=type_
+        ).exists():
+            continue
+        entity_services.edge_create(
+            actor=by_email[email], source=source_entity, target_handle=target, type=type_,
+            parent_role=role, allow_crosspost=crosspost, auto_propagate=propagate,
+        )  # fmt: skip
+        made += 1
+    return made
+
+
+def _seed_identity(by_email: dict) -> dict:
+    """A verified website for Maya and the "Founding member" badge for the first members."""
+    from yalls.accounts import linked_accounts
+
+    return linked_accounts.demo_identity_seed(
+        admin=by_email["admin@yalls.local"],
+        website_member=by_email["maya@yalls.local"],
+        website_url="https://willowcreek.example/",
+        badge_members=[by_email["maya@yalls.local"], by_email["liam@yalls.local"]],
+    )
+
+
+# Posts (posts engineer): each made through the services, so targets and propagation are real.
+def _seed_posts(by_email: dict) -> int:
+    from yalls.social.models import Post
+    from yalls.social.services import posts as post_services
+
+    maya, liam = by_email["maya@yalls.local"], by_email["liam@yalls.local"]
+    if Post.objects.filter(author=maya, as_entity__handle__iexact="little_thunder").exists():
+        return 0
+    foal = post_services.post_create(
+        author=maya,
+        as_entity="little_thunder",
+        body="First morning in the big pasture! Thanks @thunder_road and @moonlight_belle for the "
+        "good genes. #foals #quarterhorse",
+    )  # auto-propagates to Thunder Road and Moonlight Belle
+    post_services.post_create(
+        author=maya,
+        as_entity="willow_creek",
+        body="Open barn day Saturday 10–2. Come meet Little Thunder and the mares. #openbarn",
+    )
+    post_services.repost_create(
+        actor=liam, post=foal, caption="Already measuring this colt for his first halter."
+    )
+    post_services.post_create(
+        author=liam,
+        as_entity="bnb_youth",
+        body="Youth-size headstalls are back in stock, in four colours. #tack",
+    )  # the brand_of edge carries it to Bit & Bridle
+    post_services.post_create(
+        author=liam,
+        body="@maya_rides we'd love to bring a tack stand to your open barn day!",
+        targets=["willow_creek"],
+    )  # waits in Willow Creek's approval queue
+    return 5

@@ -222,3 +222,160 @@ def entity_member_remove(request, handle: str, member_handle: str):
         member_handle=member_handle,
     )
     return Status(204, None)
+
+
+# --- Edges -------------------------------------------------------------------------------------
+from uuid import UUID  # noqa: E402
+
+from yalls.core.errors import Forbidden, NotFound  # noqa: E402
+from yalls.entities import errors  # noqa: E402
+from yalls.entities.models import Edge  # noqa: E402
+
+EdgeType = Literal["owns", "manages", "brand_of", "offspring_of", "sponsors", "partners"]
+
+
+class EdgeEntityOut(Schema):
+    handle: str
+    display_name: str
+    kind: str
+
+    @staticmethod
+    def resolve_kind(obj):
+        return obj.kind_id
+
+
+class EdgeOut(Schema):
+    id: UUID
+    source: EdgeEntityOut
+    target: EdgeEntityOut
+    type: str
+    parent_role: str
+    allow_crosspost: bool
+    auto_propagate: bool
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class EdgePage(Schema):
+    items: list[EdgeOut]
+    next_cursor: str | None
+
+
+class EdgeIn(Input):
+    target: str = Field(max_length=31, description="Handle of the other entity")
+    type: EdgeType
+    parent_role: Literal["sire", "dam", ""] = ""
+    allow_crosspost: bool = False
+    auto_propagate: bool = False
+
+
+class EdgePatch(Input):
+    allow_crosspost: bool | None = None
+    auto_propagate: bool | None = None
+
+
+def _edge_out(edge: Edge) -> Edge:
+    return Edge.objects.select_related("source", "target").get(pk=edge.pk)
+
+
+@router.get(
+    "/{handle}/edges",
+    response=EdgePage,
+    auth=None,
+    summary="Relations of an entity (all statuses for its owners/managers, else accepted only)",
+)
+def edge_list(
+    request,
+    handle: str,
+    direction: Literal["out", "in", "all"] = "all",
+    cursor: str | None = None,
+    limit: int = 20,
+):
+    entity = selectors.access_entity(request.user, handle)
+    qs = selectors.edges_visible(request.user, entity)
+    if direction == "out":
+        qs = qs.filter(source=entity)
+    elif direction == "in":
+        qs = qs.filter(target=entity)
+    page = paginate(qs, cursor=cursor, limit=limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/{handle}/edges",
+    response={201: EdgeOut},
+    summary="Add a relation from this entity (pending until the other side accepts, unless you manage it)",
+)
+def edge_create(request, handle: str, payload: EdgeIn):
+    edge = services.edge_create(
+        actor=request.auth,
+        source=selectors.access_entity(request.auth, handle),
+        target_handle=payload.target,
+        type=payload.type,
+        parent_role=payload.parent_role,
+        allow_crosspost=payload.allow_crosspost,
+        auto_propagate=payload.auto_propagate,
+    )
+    return Status(201, _edge_out(edge))
+
+
+@router.patch(
+    "/{handle}/edges/{edge_id}", response=EdgeOut, summary="Switch allow_crosspost / auto_propagate"
+)
+def edge_update(request, handle: str, edge_id: str, payload: EdgePatch):
+    entity = selectors.access_entity(request.auth, handle)
+    edge = services.edge_update(
+        actor=request.auth,
+        edge=selectors.access_edge(request.auth, entity, edge_id),
+        **payload.model_dump(exclude_unset=True),
+    )
+    return _edge_out(edge)
+
+
+@router.delete(
+    "/{handle}/edges/{edge_id}", response={204: None}, summary="Remove a relation (either side)"
+)
+def edge_remove(request, handle: str, edge_id: str):
+    entity = selectors.access_entity(request.auth, handle)
+    services.edge_remove(
+        actor=request.auth, edge=selectors.access_edge(request.auth, entity, edge_id)
+    )
+    return Status(204, None)
+
+
+@router.get(
+    "/{handle}/edge-requests",
+    response=EdgePage,
+    summary="Pending requests to relate to this entity (its owners and managers)",
+)
+def edge_requests(request, handle: str, cursor: str | None = None, limit: int = 20):
+    entity = selectors.access_entity(request.auth, handle)
+    if not selectors.controls(request.auth, entity):
+        raise Forbidden(
+            errors.EDGE_NOT_ALLOWED, "Only the entity's owners and managers see its requests."
+        )
+    page = paginate(selectors.edge_requests_incoming(entity), cursor=cursor, limit=limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+def _decide(request, handle: str, edge_id: str, accept: bool) -> Edge:
+    entity = selectors.access_entity(request.auth, handle)
+    edge = selectors.access_edge(request.auth, entity, edge_id)
+    if edge.target_id != entity.pk:
+        raise NotFound(errors.EDGE_NOT_FOUND, "No such request for this entity.")
+    return _edge_out(services.edge_decide(actor=request.auth, edge=edge, accept=accept))
+
+
+@router.post(
+    "/{handle}/edge-requests/{edge_id}/accept", response=EdgeOut, summary="Accept a request"
+)
+def edge_accept(request, handle: str, edge_id: str):
+    return _decide(request, handle, edge_id, True)
+
+
+@router.post(
+    "/{handle}/edge-requests/{edge_id}/reject", response=EdgeOut, summary="Decline a request"
+)
+def edge_reject(request, handle: str, edge_id: str):
+    return _decide(request, handle, edge_id, False)

@@ -52,3 +52,38 @@ class TransferForm(forms.Form):
 class MemberForm(forms.Form):
     member = forms.CharField(max_length=31, label="Member's handle")
     role = forms.ChoiceField(choices=[("manager", "Manager"), ("editor", "Editor")], label="Role")
+
+
+class EdgeForm(forms.Form):
+    """Add a relation from the entity to another one."""
+
+    target = forms.CharField(
+        max_length=31, label="Other entity's handle", help_text="For example @thunder_road."
+    )
+    type = forms.ChoiceField(
+        choices=[
+            ("owns", "Owns"),
+            ("manages", "Manages"),
+            ("brand_of", "Is a brand of"),
+            ("offspring_of", "Is offspring of"),
+            ("sponsors", "Sponsors"),
+            ("partners", "Partners with"),
+        ],
+        label="Relation",
+    )
+    parent_role = forms.ChoiceField(
+        choices=[("", "—"), ("sire", "Sire"), ("dam", "Dam")],
+        required=False,
+        label="Parent role",
+        help_text="Only for “is offspring of”: is the other horse the sire or the dam?",
+    )
+    allow_crosspost = forms.BooleanField(
+        required=False,
+        label="Allow cross-posting",
+        help_text="Posts of this entity may target the other one without approval.",
+    )
+    auto_propagate = forms.BooleanField(
+        required=False,
+        label="Auto-propagate",
+        help_text="Posts approved here are copied to the other entity.",
+    )

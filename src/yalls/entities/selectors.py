@@ -59,3 +59,179 @@ def entity_memberships(entity: Entity) -> list[EntityMember]:
 
 def entity_kinds() -> list[EntityKind]:
     return list(EntityKind.objects.all())
+
+
+# --- Edges -------------------------------------------------------------------------------------
+# Imported here (not at the top) so this section stays a self-contained append.
+from uuid import UUID  # noqa: E402
+
+from django.db import connection  # noqa: E402
+
+from yalls.entities.models import Edge  # noqa: E402
+
+CONTROL_ROLES = (EntityMember.Role.OWNER, EntityMember.Role.MANAGER)
+
+# How far the ancestor walks go. Real pedigrees and brand trees are a handful of levels deep;
+# the bound only keeps a query finite should bad data ever slip past the checks.
+HIERARCHY_MAX_DEPTH = 200
+
+# The hierarchies in which "no entity is its own ancestor" holds. Each maps an edge type to the
+# direction of "child → parent": a foal is the child of its sire (foal offspring_of sire), a
+# sub-brand the child of its brand (sub brand_of brand), an owned entity the child of its owner
+# (owner owns owned, so the parent is the edge's *source*). owns and brand_of share one
+# hierarchy (who belongs to whom); offspring_of is the pedigree. manages, sponsors and partners
+# are plain relations: mutual ones are legitimate.
+HIERARCHIES: dict[str, tuple[str, ...]] = {
+    Edge.Type.OFFSPRING_OF: (Edge.Type.OFFSPRING_OF,),
+    Edge.Type.OWNS: (Edge.Type.OWNS, Edge.Type.BRAND_OF),
+    Edge.Type.BRAND_OF: (Edge.Type.OWNS, Edge.Type.BRAND_OF),
+}
+PARENT_IS_SOURCE = frozenset({Edge.Type.OWNS})
+
+
+def _entity_id(entity_or_id) -> UUID | str:
+    return getattr(entity_or_id, "pk", entity_or_id)
+
+
+def controls(member: User | None, entity: Entity) -> bool:
+    """Owners and managers control an entity: they create its edges and decide on requests."""
+    return member_role(member, entity) in CONTROL_ROLES
+
+
+def _edges(accepted: bool) -> QuerySet[Edge]:
+    qs = Edge.objects.select_related("source", "source__kind", "target", "target__kind")
+    return qs.filter(status=Edge.Status.ACCEPTED) if accepted else qs
+
+
+def edges_from(entity, *, accepted: bool = True) -> QuerySet[Edge]:
+    """Edges whose source is the entity (accepted only by default), oldest first."""
+    return _edges(accepted).filter(source_id=_entity_id(entity)).order_by("created_at", "id")
+
+
+def edges_to(entity, *, accepted: bool = True) -> QuerySet[Edge]:
+    """Edges whose target is the entity (accepted only by default), oldest first."""
+    return _edges(accepted).filter(target_id=_entity_id(entity)).order_by("created_at", "id")
+
+
+def edges_touching(entity) -> QuerySet[Edge]:
+    """Every edge from or to the entity, whatever its status (the edges manager's view)."""
+    eid = _entity_id(entity)
+    return _edges(False).filter(Q(source_id=eid) | Q(target_id=eid))
+
+
+def edge_requests_incoming(entity) -> QuerySet[Edge]:
+    """Requests waiting for this entity's owners or managers to accept or reject."""
+    return _edges(False).filter(target_id=_entity_id(entity), status=Edge.Status.PENDING)
+
+
+def crosspost_allowed(source_entity, target_entity) -> bool:
+    """True when the source's posts may target the other entity without approval: an accepted
+    edge source → target with allow_crosspost, and the target not archived."""
+    return Edge.objects.filter(
+        source_id=_entity_id(source_entity),
+        target_id=_entity_id(target_entity),
+        status=Edge.Status.ACCEPTED,
+        allow_crosspost=True,
+        target__archived_at__isnull=True,
+    ).exists()
+
+
+def propagation_edges(entity) -> list[Edge]:
+    """Accepted auto_propagate edges from the entity to live (non-archived) targets: where a post
+    approved on it is copied next. The caller bounds depth and skips targets already reached."""
+    return list(
+        edges_from(entity)
+        .filter(auto_propagate=True, target__archived_at__isnull=True)
+        .order_by("type", "created_at", "id")
+    )
+
+
+def access_edge(member: User | None, entity: Entity, edge_id) -> Edge:
+    """An edge touching the entity, or edge.not_found (also for a malformed id)."""
+    try:
+        UUID(str(edge_id))
+    except ValueError as exc:
+        raise NotFound(errors.EDGE_NOT_FOUND, "No such relation.") from exc
+    edge = edges_touching(entity).filter(pk=edge_id).first()
+    if edge is None:
+        raise NotFound(errors.EDGE_NOT_FOUND, "No such relation.")
+    return edge
+
+
+def edges_visible(member: User | None, entity: Entity) -> QuerySet[Edge]:
+    """What a member may list for an entity: everything when they control it, else the accepted
+    edges whose other end is not archived."""
+    qs = edges_touching(entity)
+    if controls(member, entity):
+        return qs
+    return qs.filter(
+        status=Edge.Status.ACCEPTED, source__archived_at__isnull=True,
+        target__archived_at__isnull=True,
+    )  # fmt: skip
+
+
+def hierarchy_reaches(*, start, goal, types: tuple[str, ...]) -> bool:
+    """Whether walking child → parent from `start` over non-rejected edges of `types` reaches
+    `goal` (a recursive CTE, bounded by HIERARCHY_MAX_DEPTH). Pending edges count, so accepting
+    a request can never close a loop the check let through."""
+    parent_is_source = [t for t in types if t in PARENT_IS_SOURCE]
+    sql = """
+        WITH RECURSIVE up(id, depth) AS (
+            SELECT %(start)s::uuid, 0
+            UNION
+            SELECT CASE WHEN e.type = ANY(%(rev)s) THEN e.source_id ELSE e.target_id END,
+                   up.depth + 1
+            FROM entities_edge e
+            JOIN up ON up.id = CASE WHEN e.type = ANY(%(rev)s) THEN e.target_id ELSE e.source_id END
+            WHERE e.type = ANY(%(types)s) AND e.status <> 'rejected' AND up.depth < %(bound)s
+        )
+        SELECT EXISTS (SELECT 1 FROM up WHERE id = %(goal)s::uuid)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "start": str(_entity_id(start)),
+                "goal": str(_entity_id(goal)),
+                "types": list(types),
+                "rev": parent_is_source or [""],
+                "bound": HIERARCHY_MAX_DEPTH,
+            },
+        )
+        return bool(cursor.fetchone()[0])
+
+
+INCOMING_LABELS = {
+    Edge.Type.MANAGES: "Managed by",
+    Edge.Type.SPONSORS: "Sponsored by",
+    Edge.Type.PARTNERS: "Partners",
+}
+
+
+def entity_relations(entity: Entity) -> dict:
+    """Accepted relations to show on the entity page, grouped for people: parents (sire, dam),
+    offspring, the brand it belongs to, its sub-brands, owners, what it owns, and the rest."""
+    groups: dict[str, list] = {
+        "sire": [], "dam": [], "offspring": [], "brand_of": [], "sub_brands": [],
+        "owned_by": [], "owns": [], "other": [],
+    }  # fmt: skip
+    for edge in edges_from(entity).filter(target__archived_at__isnull=True):
+        if edge.type == Edge.Type.OFFSPRING_OF:
+            groups[edge.parent_role or "other"].append(edge.target)
+        elif edge.type == Edge.Type.BRAND_OF:
+            groups["brand_of"].append(edge.target)
+        elif edge.type == Edge.Type.OWNS:
+            groups["owns"].append(edge.target)
+        else:
+            groups["other"].append((edge.get_type_display(), edge.target))
+    for edge in edges_to(entity).filter(source__archived_at__isnull=True):
+        if edge.type == Edge.Type.OFFSPRING_OF:
+            groups["offspring"].append(edge.source)
+        elif edge.type == Edge.Type.BRAND_OF:
+            groups["sub_brands"].append(edge.source)
+        elif edge.type == Edge.Type.OWNS:
+            groups["owned_by"].append(edge.source)
+        else:
+            groups["other"].append((INCOMING_LABELS.get(edge.type, edge.type), edge.source))
+    groups["any"] = any(groups.values())
+    return groups

@@ -286,3 +286,264 @@ def entity_member_remove(*, actor: User, entity: Entity, member_handle: str) -> 
         actor=actor, action="entity.member_removed", target_type="entity", target_id=entity.pk,
         metadata={"member": str(member.pk)},
     )  # fmt: skip
+
+
+# --- Edges -------------------------------------------------------------------------------------
+# Rules (docs/entities.md#edges): only owners/managers of the source create edges from it; an
+# edge to an entity the actor doesn't control waits for that entity's acceptance; no entity is
+# its own ancestor in the pedigree (offspring_of) or in the belonging hierarchy (owns, brand_of);
+# a foal has at most one sire and one dam, both horses, the role fitting the parent's sex.
+# Imported here (not at the top) so this section stays a self-contained append.
+from django.db import IntegrityError, connection  # noqa: E402
+
+from yalls.entities import selectors as _sel  # noqa: E402
+from yalls.entities.models import Edge  # noqa: E402
+
+# Parent sexes and the role they fit. A gelding or colt can only have been a sire, a filly only a dam.
+SIRE_SEXES = frozenset({Horse.Sex.STALLION, Horse.Sex.GELDING, Horse.Sex.COLT})
+DAM_SEXES = frozenset({Horse.Sex.MARE, Horse.Sex.FILLY})
+
+
+def _edge_audit(actor, action: str, edge: Edge, **extra) -> None:
+    audit_record(
+        actor=actor, action=action, target_type="edge", target_id=edge.pk,
+        metadata={
+            "source": str(edge.source_id), "target": str(edge.target_id), "type": edge.type,
+            "parent_role": edge.parent_role, "allow_crosspost": edge.allow_crosspost,
+            "auto_propagate": edge.auto_propagate, "status": edge.status, **extra,
+        },
+    )  # fmt: skip
+
+
+def _hierarchy_lock(edge_type: str) -> None:
+    """Serialise writes of one hierarchy for the rest of the transaction, so two concurrent
+    requests can't each pass the cycle check and together close a loop."""
+    types = _sel.HIERARCHIES.get(edge_type)
+    if types:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", ["yalls.edges:" + ",".join(types)]
+            )
+
+
+def _horse_sex(entity: Entity) -> str:
+    horse = Horse.objects.filter(entity=entity).values_list("sex", flat=True).first()
+    return horse or ""
+
+
+def _validate_edge_shape(source: Entity, target: Entity, edge_type: str, parent_role: str) -> None:
+    if edge_type not in Edge.Type.values:
+        raise DomainError(
+            errors.EDGE_TYPE_INVALID,
+            "Pick owns, manages, brand of, offspring of, sponsors or partners.",
+            field="type",
+        )
+    if source.pk == target.pk:
+        raise DomainError(errors.EDGE_SELF, "An entity can't relate to itself.", field="target")
+    if source.is_archived or target.is_archived:
+        raise Conflict(errors.EDGE_ARCHIVED, "Archived entities can't gain new relations.")
+    if edge_type != Edge.Type.OFFSPRING_OF:
+        if parent_role:
+            raise DomainError(
+                errors.EDGE_PARENT_ROLE_INVALID,
+                "Sire or dam applies only to offspring of.",
+                field="parent_role",
+            )
+        return
+    if not (source.kind.is_horse and target.kind.is_horse):
+        raise DomainError(
+            errors.EDGE_NOT_HORSE, "Offspring of links a horse to a horse.", field="target"
+        )
+    if parent_role not in Edge.ParentRole.values:
+        raise DomainError(
+            errors.EDGE_PARENT_ROLE_INVALID,
+            "Say whether the parent is the sire or the dam.",
+            field="parent_role",
+        )
+    sex = _horse_sex(target)
+    if (parent_role == Edge.ParentRole.SIRE and sex in DAM_SEXES) or (
+        parent_role == Edge.ParentRole.DAM and sex in SIRE_SEXES
+    ):
+        raise DomainError(
+            errors.EDGE_PARENT_SEX_MISMATCH,
+            f"@{target.handle} is a {sex}, so can't be the {parent_role}.",
+            field="parent_role",
+        )
+
+
+def _check_no_cycle(source: Entity, target: Entity, edge_type: str) -> None:
+    types = _sel.HIERARCHIES.get(edge_type)
+    if not types:
+        return
+    if edge_type in _sel.PARENT_IS_SOURCE:
+        child, parent = target, source
+    else:
+        child, parent = source, target
+    # The new edge makes `parent` an ancestor of `child`: a loop if `child` is already above it.
+    if _sel.hierarchy_reaches(start=parent, goal=child, types=types):
+        what = "ancestor" if edge_type == Edge.Type.OFFSPRING_OF else "parent"
+        raise Conflict(
+            errors.EDGE_CYCLE,
+            f"That would make @{child.handle} its own {what}.",
+            field="target",
+        )
+
+
+def _resolve_target(actor: User, target_handle: str) -> Entity:
+    handle = (target_handle or "").strip().lstrip("@")
+    if not handle:
+        raise DomainError(
+            errors.EDGE_TARGET_UNKNOWN, "Give the other entity's handle.", field="target"
+        )
+    try:
+        return _sel.access_entity(actor, handle[:31])
+    except NotFound as exc:
+        raise DomainError(
+            errors.EDGE_TARGET_UNKNOWN, "No entity has that handle.", field="target"
+        ) from exc
+
+
+@transaction.atomic
+def edge_create(
+    *,
+    actor: User,
+    source: Entity,
+    target_handle: str,
+    type: str,
+    parent_role: str = "",
+    allow_crosspost: bool = False,
+    auto_propagate: bool = False,
+) -> Edge:
+    """Relate `source` to another entity. Accepted at once when the actor also controls the
+    target; otherwise pending until the target's owners or managers accept it."""
+    source = Entity.objects.select_related("kind").get(pk=source.pk)
+    if not _sel.controls(actor, source):
+        raise Forbidden(
+            errors.EDGE_NOT_ALLOWED,
+            "Only the entity's owners and managers can add relations from it.",
+        )
+    target = _resolve_target(actor, target_handle)
+    parent_role = (parent_role or "").strip()
+    _validate_edge_shape(source, target, type, parent_role)
+    _hierarchy_lock(type)
+    existing = Edge.objects.filter(source=source, target=target, type=type).first()
+    if existing is not None:
+        if existing.status == Edge.Status.REJECTED:
+            raise Conflict(
+                errors.EDGE_DECLINED,
+                f"@{target.handle} declined this relation. Remove the declined request to ask again.",
+                field="target",
+            )
+        raise Conflict(errors.EDGE_DUPLICATE, "This relation already exists.", field="target")
+    if type == Edge.Type.OFFSPRING_OF:
+        taken = (
+            Edge.objects.filter(source=source, type=type, parent_role=parent_role)
+            .exclude(status=Edge.Status.REJECTED)
+            .exists()
+        )
+        if taken:
+            raise Conflict(
+                errors.EDGE_DUPLICATE_PARENT,
+                f"@{source.handle} already has a {parent_role}. Remove it first.",
+                field="parent_role",
+            )
+    _check_no_cycle(source, target, type)
+    accepted = _sel.controls(actor, target)
+    now = timezone.now()
+    edge = Edge(
+        source=source, target=target, type=type, parent_role=parent_role,
+        allow_crosspost=bool(allow_crosspost), auto_propagate=bool(auto_propagate),
+        status=Edge.Status.ACCEPTED if accepted else Edge.Status.PENDING, created_by=actor,
+        decided_by=actor if accepted else None, decided_at=now if accepted else None,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():  # a savepoint: a lost race becomes a clear 409, not a 500
+            edge.save(force_insert=True)
+    except IntegrityError as exc:
+        code = (
+            errors.EDGE_DUPLICATE_PARENT
+            if "one_sire_one_dam" in str(exc)
+            else errors.EDGE_DUPLICATE
+        )
+        raise Conflict(code, "This relation was just added by someone else.") from exc
+    _edge_audit(actor, "edge.created", edge)
+    return edge
+
+
+def _locked(edge: Edge) -> Edge:
+    return Edge.objects.select_for_update().select_related("source", "target").get(pk=edge.pk)
+
+
+@transaction.atomic
+def edge_decide(*, actor: User, edge: Edge, accept: bool) -> Edge:
+    """The target's owners or managers accept or reject a pending request."""
+    edge = _locked(edge)
+    if not _sel.controls(actor, edge.target):
+        raise Forbidden(
+            errors.EDGE_NOT_ALLOWED,
+            f"Only @{edge.target.handle}'s owners and managers can answer this request.",
+        )
+    if edge.status != Edge.Status.PENDING:
+        raise Conflict(errors.EDGE_NOT_PENDING, "This request was already answered.")
+    edge.status = Edge.Status.ACCEPTED if accept else Edge.Status.REJECTED
+    edge.decided_by = actor
+    edge.decided_at = timezone.now()
+    edge.save(update_fields=["status", "decided_by", "decided_at"])
+    _edge_audit(actor, "edge.accepted" if accept else "edge.rejected", edge)
+    return edge
+
+
+@transaction.atomic
+def edge_update(
+    *,
+    actor: User,
+    edge: Edge,
+    allow_crosspost: bool | None = None,
+    auto_propagate: bool | None = None,
+) -> Edge:
+    """Change the toggles. Either side may switch one off; switching one on grants the source's
+    posts a way onto the target, so on an accepted edge that takes control of the target (on a
+    pending one the target's acceptance covers it)."""
+    edge = _locked(edge)
+    on_source, on_target = _sel.controls(actor, edge.source), _sel.controls(actor, edge.target)
+    if not (on_source or on_target):
+        raise Forbidden(
+            errors.EDGE_NOT_ALLOWED, "Only owners and managers of either side can change this."
+        )
+    changes = {}
+    for name, value in (("allow_crosspost", allow_crosspost), ("auto_propagate", auto_propagate)):
+        if value is None or bool(value) == getattr(edge, name):
+            continue
+        turning_on = bool(value)
+        if turning_on:
+            if edge.status == Edge.Status.REJECTED:
+                raise Conflict(errors.EDGE_NOT_PENDING, "This request was declined.")
+            if edge.status == Edge.Status.ACCEPTED and not on_target:
+                raise Forbidden(
+                    errors.EDGE_NOT_ALLOWED,
+                    f"Only @{edge.target.handle}'s owners and managers can switch this on.",
+                )
+            if edge.status == Edge.Status.PENDING and not on_source:
+                raise Forbidden(
+                    errors.EDGE_NOT_ALLOWED, "Accept the request first, then switch this on."
+                )
+        changes[name] = bool(value)
+    if not changes:
+        return edge
+    for name, value in changes.items():
+        setattr(edge, name, value)
+    edge.save(update_fields=list(changes))
+    _edge_audit(actor, "edge.updated", edge, changed=sorted(changes))
+    return edge
+
+
+@transaction.atomic
+def edge_remove(*, actor: User, edge: Edge) -> None:
+    """Either side's owners or managers remove an edge (or withdraw/clear a request)."""
+    edge = _locked(edge)
+    if not (_sel.controls(actor, edge.source) or _sel.controls(actor, edge.target)):
+        raise Forbidden(
+            errors.EDGE_NOT_ALLOWED, "Only owners and managers of either side can remove this."
+        )
+    _edge_audit(actor, "edge.removed", edge)
+    edge.delete()

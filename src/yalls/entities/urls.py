@@ -11,4 +11,27 @@ urlpatterns = [
     path("<str:handle>/transfer", views.entity_transfer, name="entity_transfer"),
     path("<str:handle>/members", views.entity_member_set, name="entity_member_set"),
     path("<str:handle>/members/remove", views.entity_member_remove, name="entity_member_remove"),
+    path("<str:handle>/edges", views.entity_edges, name="entity_edges"),
+    path(
+        "<str:handle>/edges/<uuid:edge_id>/toggle",
+        views.entity_edge_toggle,
+        name="entity_edge_toggle",
+    ),
+    path(
+        "<str:handle>/edges/<uuid:edge_id>/remove",
+        views.entity_edge_remove,
+        name="entity_edge_remove",
+    ),
+    path(
+        "<str:handle>/edges/<uuid:edge_id>/accept",
+        views.entity_edge_decide,
+        {"decision": "accept"},
+        name="entity_edge_accept",
+    ),
+    path(
+        "<str:handle>/edges/<uuid:edge_id>/reject",
+        views.entity_edge_decide,
+        {"decision": "reject"},
+        name="entity_edge_reject",
+    ),
 ]

@@ -24,6 +24,7 @@ def entity_page(request, handle: str):
             "can_edit": role in (EntityMember.Role.OWNER, EntityMember.Role.MANAGER),
             "horse": getattr(entity, "horse", None) if entity.kind.is_horse else None,
             "memberships": selectors.entity_memberships(entity),
+            "relations": selectors.entity_relations(entity),
         },
     )
 
@@ -186,4 +187,129 @@ def entity_member_remove(request, handle: str):
         handle,
         lambda e: services.entity_member_remove(actor=request.user, entity=e, member_handle=member),
         f"@{member.lstrip('@')} was removed.",
+    )
+
+
+# --- Edges manager ------------------------------------------------------------------------------
+from django.http import Http404  # noqa: E402
+
+from yalls.entities.forms import EdgeForm  # noqa: E402
+from yalls.entities.graph import edge_graph_svg, edge_label  # noqa: E402
+
+
+def _edges_entity(request, handle: str):
+    """The entity for the edges manager: owners and managers only (others get 403)."""
+    entity = selectors.access_entity(request.user, handle)
+    if not selectors.controls(request.user, entity):
+        raise PermissionDenied("Only the entity's owners and managers manage its relations.")
+    return entity
+
+
+@login_required
+def entity_edges(request, handle: str):
+    entity = _edges_entity(request, handle)
+    form = EdgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            edge = services.edge_create(
+                actor=request.user,
+                source=entity,
+                target_handle=data["target"],
+                type=data["type"],
+                parent_role=data["parent_role"],
+                allow_crosspost=data["allow_crosspost"],
+                auto_propagate=data["auto_propagate"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            if edge.status == edge.Status.PENDING:
+                messages.success(
+                    request, f"Request sent: @{edge.target.handle} must accept it first."
+                )
+            else:
+                messages.success(request, f"Relation to @{edge.target.handle} added.")
+            return redirect("entity_edges", entity.handle)
+    edges = list(selectors.edges_touching(entity).order_by("created_at", "id"))
+    rows = [
+        {
+            "edge": edge,
+            "outgoing": edge.source_id == entity.pk,
+            "other": edge.target if edge.source_id == entity.pk else edge.source,
+            "label": edge_label(edge),
+        }
+        for edge in edges
+    ]
+    return render(
+        request,
+        "entities/edges.html",
+        {
+            "entity": entity,
+            "form": form,
+            "graph": edge_graph_svg(entity, edges),
+            "rows": [r for r in rows if not (r["edge"].status == "pending" and not r["outgoing"])],
+            "requests": [r for r in rows if r["edge"].status == "pending" and not r["outgoing"]],
+            "nav_active": "entities",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _edge_action(request, handle: str, edge_id, action, success: str):
+    entity = _edges_entity(request, handle)
+    try:
+        edge = selectors.access_edge(request.user, entity, edge_id)
+    except DomainError as exc:
+        raise Http404(exc.message) from exc
+    try:
+        action(edge)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("entity_edges", entity.handle)
+
+
+@login_required
+@require_POST
+def entity_edge_toggle(request, handle: str, edge_id):
+    """One toggle from a POST form: `field` is allow_crosspost or auto_propagate, `value` on/off."""
+    field = request.POST.get("field", "")
+    if field not in ("allow_crosspost", "auto_propagate"):
+        messages.error(request, "Pick a setting to change.")
+        return redirect("entity_edges", handle)
+    value = request.POST.get("value") == "on"
+    label = "Cross-posting" if field == "allow_crosspost" else "Auto-propagation"
+    return _edge_action(
+        request,
+        handle,
+        edge_id,
+        lambda e: services.edge_update(actor=request.user, edge=e, **{field: value}),
+        f"{label} {'on' if value else 'off'}.",
+    )
+
+
+@login_required
+@require_POST
+def entity_edge_remove(request, handle: str, edge_id):
+    return _edge_action(
+        request,
+        handle,
+        edge_id,
+        lambda e: services.edge_remove(actor=request.user, edge=e),
+        "Relation removed.",
+    )
+
+
+@login_required
+@require_POST
+def entity_edge_decide(request, handle: str, edge_id, decision: str):
+    accept = decision == "accept"
+    return _edge_action(
+        request,
+        handle,
+        edge_id,
+        lambda e: services.edge_decide(actor=request.user, edge=e, accept=accept),
+        "Request accepted." if accept else "Request declined.",
     )

@@ -3,3 +3,10 @@
 from django.urls import path  # noqa: F401
 
 urlpatterns: list = []
+
+from yalls.social.views.engagement import urlpatterns as engagement_urls  # noqa: E402
+
+urlpatterns += engagement_urls  # favorites, pins, follows, blocks, mutes, hides, /settings/privacy
+from yalls.social.views.posts import urlpatterns as post_urls  # noqa: E402
+
+urlpatterns += post_urls  # compose draft/preview, /p/<id>, /entities/<handle>/approvals

@@ -1,0 +1,165 @@
+"""Idempotency-Key on every API write: the first request runs, repeats get its stored response.
+
+It sits outside DbContextMiddleware (see settings.MIDDLEWARE), so the key's claim commits before
+the view's transaction begins (concurrent duplicates see it and wait), and the response is
+stored after that transaction has committed. Keys are scoped to the member (or anonymous client
+IP) and the route pattern. See docs/platform/idempotency.md.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.http import HttpResponse
+
+from yalls.core.errors import problem_response
+from yalls.core.http import client_ip
+from yalls.core.idempotency import services
+from yalls.core.idempotency.decorators import MARK
+from yalls.core.ratelimit.routes import handler_mark, route_pattern
+from yalls.core.request_context import hash_ip
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+API_PREFIX = "/api/"
+# Token endpoints mint credentials: storing their responses for a day would turn this table into
+# a second, unhashed token store. They ignore the header (a retry simply signs in again).
+EXEMPT_PREFIXES = ("/api/v1/auth/",)
+MAX_KEY_LENGTH = 255
+DEFAULT_WAIT_SECONDS = 10.0
+# Headers that belong to one delivery, not to the stored result.
+_NOT_STORED = frozenset(
+    {
+        "set-cookie",
+        "content-length",
+        "date",
+        "server",
+        "x-request-id",
+        "retry-after",
+        "ratelimit",
+        "ratelimit-policy",
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+    }
+)
+
+
+def _valid_key(key: str) -> bool:
+    return 0 < len(key) <= MAX_KEY_LENGTH and all(" " <= ch <= "~" for ch in key)
+
+
+def _fingerprint(request) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(b"\n")
+    digest.update(request.get_full_path().encode())
+    digest.update(b"\n")
+    digest.update(hashlib.sha256(request.body).digest())
+    return digest.hexdigest()
+
+
+def _owner(request) -> tuple[str, object]:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"member:{user.pk}", user.pk
+    return f"anonymous:{hash_ip(client_ip(request))}", None
+
+
+def _problem(request, status: int, code: str, title: str, detail: str):
+    return problem_response(status=status, code=code, title=title, detail=detail, request=request)
+
+
+def _replay(record) -> HttpResponse:
+    response = HttpResponse(bytes(record.response_body or b""), status=record.response_status)
+    for name, value in record.response_headers:
+        response[name] = value
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in WRITE_METHODS or not request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        key = request.headers.get(HEADER)
+        if key is None:
+            if handler_mark(request, MARK, {}).get("required"):
+                return _problem(
+                    request,
+                    400,
+                    "idempotency.key_required",
+                    "Idempotency-Key required",
+                    f"This write moves money or seats: send an {HEADER} header (a unique value "
+                    "per intended operation, e.g. a UUID) so a retry cannot do it twice.",
+                )
+            return self.get_response(request)
+        if not _valid_key(key):
+            return _problem(
+                request,
+                400,
+                "idempotency.key_invalid",
+                "Invalid Idempotency-Key",
+                f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
+            )
+        if request.path_info.startswith(EXEMPT_PREFIXES):
+            return self.get_response(request)
+        return self._run_once(request, key)
+
+    def _run_once(self, request, key: str):
+        owner, member_id = _owner(request)
+        route = route_pattern(request)
+        scope = hashlib.sha256(f"{owner}\n{route}\n{key}".encode()).hexdigest()
+        claim = services.idempotency_key_claim(
+            scope=scope,
+            member_id=member_id,
+            key=key,
+            route=route[:300],
+            method=request.method,
+            path=request.get_full_path(),
+            fingerprint=_fingerprint(request),
+            wait_seconds=float(getattr(settings, "IDEMPOTENCY_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)),
+        )
+        if claim.outcome == "replay":
+            return _replay(claim.record)
+        if claim.outcome == "mismatch":
+            return _problem(
+                request,
+                422,
+                "idempotency.key_reused",
+                "Idempotency-Key reused",
+                f"This {HEADER} was already used for a different request (method, path or "
+                "body). Use a new key for a new operation.",
+            )
+        if claim.outcome == "in_progress":
+            response = _problem(
+                request,
+                409,
+                "idempotency.in_progress",
+                "Request in progress",
+                f"A request with this {HEADER} is still being processed. Retry shortly to get "
+                "its result.",
+            )
+            response["Retry-After"] = "1"
+            return response
+
+        record = claim.record
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            services.idempotency_key_release(record=record)
+            raise
+        if response.status_code >= 500 or getattr(response, "streaming", False):
+            # Our failure (or a body we can't keep): let a retry with the same key run again.
+            services.idempotency_key_release(record=record)
+            return response
+        headers = [
+            [name, value] for name, value in response.items() if name.lower() not in _NOT_STORED
+        ]
+        services.idempotency_key_complete(
+            record=record, status=response.status_code, headers=headers, body=response.content
+        )
+        return response

@@ -1,0 +1,107 @@
+"""Who stands how to whom: follows, blocks, mutes and hides, read by posts, feeds and pages.
+
+Blocks, mutes and hides live under row-level security (social migration 0002): inside a request a
+member sees only their own mutes and hides, and only the blocks they are a party to. Every helper
+here asks about the acting member, so that is exactly what it needs; called from a job (system
+context) it sees everything. Asking about two *other* members from a request would silently
+answer "not blocked" — don't: ask about the viewer.
+"""
+
+from uuid import UUID
+
+from django.db.models import Q
+
+from yalls.social.models import Block, Follow, Hide, Mute
+
+MemberId = UUID | str
+
+
+def is_blocked_between(a_id: MemberId | None, b_id: MemberId | None) -> bool:
+    """True when either member blocked the other (blocks work both ways)."""
+    if not a_id or not b_id or str(a_id) == str(b_id):
+        return False
+    return Block.objects.filter(
+        Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
+    ).exists()
+
+
+def blocked_ids(member_id: MemberId | None) -> set[UUID]:
+    """Every member this one blocked or was blocked by: neither side sees the other."""
+    if not member_id:
+        return set()
+    rows = Block.objects.filter(Q(blocker_id=member_id) | Q(blocked_id=member_id)).values_list(
+        "blocker_id", "blocked_id"
+    )
+    mine = UUID(str(member_id))
+    return {other for pair in rows for other in pair if other != mine}
+
+
+def blocks_made(member_id: MemberId) -> list[Block]:
+    """The blocks this member made (the settings page lists them; blocks *received* are never
+    listed)."""
+    return list(
+        Block.objects.filter(blocker_id=member_id).select_related("blocked").order_by("-created_at")
+    )
+
+
+def muted_targets(member_id: MemberId | None) -> dict[str, set[UUID]]:
+    """{"member": {ids}, "entity": {ids}} this member muted. Only the muter ever learns of it."""
+    result: dict[str, set[UUID]] = {kind: set() for kind in Follow.TargetKind.values}
+    if not member_id:
+        return result
+    for kind, target_id in Mute.objects.filter(muter_id=member_id).values_list(
+        "target_kind", "target_id"
+    ):
+        result.setdefault(kind, set()).add(target_id)
+    return result
+
+
+def is_muted(member_id: MemberId | None, target_kind: str, target_id: MemberId) -> bool:
+    if not member_id:
+        return False
+    return Mute.objects.filter(
+        muter_id=member_id, target_kind=target_kind, target_id=target_id
+    ).exists()
+
+
+def hidden_ids(member_id: MemberId | None, kind: str) -> set[UUID]:
+    """Ids of the posts, listings or events (`kind`) this member hid from their feeds."""
+    if not member_id:
+        return set()
+    return set(Hide.objects.filter(member_id=member_id, kind=kind).values_list("ref_id", flat=True))
+
+
+def follows(member, kind: str, target_id: MemberId) -> bool:
+    """Does `member` follow the member or entity (`kind`) with this id?"""
+    if member is None or not getattr(member, "is_authenticated", False):
+        return False
+    return Follow.objects.filter(
+        follower_id=member.pk, target_kind=kind, target_id=target_id
+    ).exists()
+
+
+def following_ids(member_id: MemberId | None, kind: str) -> set[UUID]:
+    """Ids of the members or entities this member follows (feeds read it once per page)."""
+    if not member_id:
+        return set()
+    return set(
+        Follow.objects.filter(follower_id=member_id, target_kind=kind).values_list(
+            "target_id", flat=True
+        )
+    )
+
+
+def follower_count(kind: str, target_id: MemberId) -> int:
+    return Follow.objects.filter(target_kind=kind, target_id=target_id).count()
+
+
+def following_count(member_id: MemberId) -> int:
+    return Follow.objects.filter(follower_id=member_id).count()
+
+
+def profile_hidden_from(viewer, member) -> bool:
+    """Should `viewer` get the neutral "not available" page instead of `member`'s profile? Yes when
+    `member` blocked `viewer` (the page says nothing about why). The blocker still sees the profile,
+    without interaction controls, so they can lift the block from it."""
+    viewer_id = getattr(viewer, "pk", None) if getattr(viewer, "is_authenticated", False) else None
+    return bool(viewer_id) and Block.objects.filter(blocker_id=member.pk, blocked_id=viewer_id).exists()

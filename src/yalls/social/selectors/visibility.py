@@ -1,0 +1,73 @@
+"""Who may see a post. Every read of posts goes through `visible_posts` or `can_see_post`.
+
+A viewer sees a published, undeleted post when it is theirs, or it is public, or it is for
+followers and they follow its author (or the entity it was posted as), or it is for followers or
+entity members and they belong to the entity it was posted as or to an entity it appears on
+(an approved target). Blocks hide everything both ways. Drafts and scheduled posts are the
+author's alone.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from yalls.social.models import Block, Follow, Post, PostTarget
+
+
+def _blocked_member_ids(member_id) -> set:
+    rows = Block.objects.filter(Q(blocker_id=member_id) | Q(blocked_id=member_id)).values_list(
+        "blocker_id", "blocked_id"
+    )
+    return {b if a == member_id else a for a, b in rows}
+
+
+def visible_posts(viewer, qs: QuerySet[Post] | None = None) -> QuerySet[Post]:
+    """`qs` narrowed to the published posts this viewer (a member, or None/anonymous) may see."""
+    qs = Post.objects.all() if qs is None else qs
+    qs = qs.filter(deleted_at__isnull=True, state=Post.State.PUBLISHED)
+    public = Q(visibility=Post.Visibility.PUBLIC)
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return qs.filter(public)
+    from yalls.entities.models import EntityMember
+
+    my_entities = EntityMember.objects.filter(member_id=viewer.pk).values("entity_id")
+    followed_members = Follow.objects.filter(
+        follower_id=viewer.pk, target_kind=Follow.TargetKind.MEMBER
+    ).values("target_id")
+    followed_entities = Follow.objects.filter(
+        follower_id=viewer.pk, target_kind=Follow.TargetKind.ENTITY
+    ).values("target_id")
+    on_my_entities = Exists(
+        PostTarget.objects.filter(
+            post_id=OuterRef("pk"),
+            status=PostTarget.Status.APPROVED,
+            entity_id__in=my_entities,
+        )
+    )
+    restricted = Q(visibility__in=[Post.Visibility.FOLLOWERS, Post.Visibility.MEMBERS])
+    followers = Q(visibility=Post.Visibility.FOLLOWERS) & (
+        Q(author_id__in=followed_members) | Q(as_entity_id__in=followed_entities)
+    )
+    visible = (
+        public
+        | Q(author_id=viewer.pk)
+        | followers
+        | (restricted & Q(as_entity_id__in=my_entities))
+        | (restricted & on_my_entities)
+    )
+    qs = qs.filter(visible)
+    blocked = _blocked_member_ids(viewer.pk)
+    if blocked:
+        qs = qs.exclude(author_id__in=blocked)
+    return qs
+
+
+def can_see_post(viewer, post: Post) -> bool:
+    """Whether the viewer may see this post (drafts and scheduled posts: only their author)."""
+    if post.deleted_at is not None:
+        return False
+    if post.state != Post.State.PUBLISHED:
+        return bool(viewer is not None and getattr(viewer, "pk", None) == post.author_id)
+    if post.visibility == Post.Visibility.PUBLIC and (
+        viewer is None or not getattr(viewer, "is_authenticated", False)
+    ):
+        return True
+    return visible_posts(viewer, Post.objects.filter(pk=post.pk)).exists()

@@ -1,0 +1,94 @@
+"""Template tags of posts, so the profile and entity pages (owned by accounts and entities) list
+posts without their views loading social data.
+
+    {% load social_posts %}
+    {{ post|post_body }}                 the body as safe HTML with @mentions and #tags linked
+    {% entity_posts entity %}            posts on an entity's page (approved targets, cursor paged)
+    {% member_posts member "posts" %}    a member's posts tab ("posts" or "reposts")
+    {% post_label post %}                who a post is by: "Little Thunder" or "Maya Lopez"
+"""
+
+from django import template
+
+from yalls.core.errors import DomainError
+from yalls.core.pagination import paginate
+from yalls.social.selectors import posts as selectors
+from yalls.social.text import body_render
+
+register = template.Library()
+
+PAGE_SIZE = 10
+
+
+def _viewer(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+@register.filter
+def post_body(post):
+    mentions = {m.handle.lower(): m.handle for m in post.mentions.all()}
+    return body_render(post.body, mentions=mentions)
+
+
+@register.simple_tag
+def post_label(post) -> str:
+    return post.as_entity.display_name if post.as_entity_id else post.author.display_name
+
+
+def _page(context, qs) -> dict:
+    request = context.get("request")
+    cursor = request.GET.get("cursor") if request is not None else None
+    try:
+        page = paginate(qs, cursor=cursor, limit=PAGE_SIZE)
+    except DomainError:
+        return {"posts": [], "error": "That page link is broken; start from the newest posts."}
+    posts = selectors.cards_prepare(_viewer(context), page.items)
+    return {"posts": posts, "next_cursor": page.next_cursor, "error": None}
+
+
+@register.inclusion_tag("social/post_list.html", takes_context=True)
+def entity_posts(context, entity):
+    data = _page(context, selectors.posts_of_entity(_viewer(context), entity))
+    role = context.get("my_role")
+    return {
+        **data,
+        "request": context.get("request"),
+        "user": context.get("user"),
+        "entity": entity,
+        "can_post_as": bool(role),
+        "can_approve": role in ("owner", "manager"),
+        "empty_title": "No posts yet",
+        "empty_text": f"Posts by and about {entity.display_name} will show up here.",
+        "list_label": f"Posts on {entity.display_name}",
+    }
+
+
+@register.inclusion_tag("social/post_list.html", takes_context=True)
+def member_posts(context, member, kind: str = "posts"):
+    viewer = _viewer(context)
+    reposts = kind == "reposts"
+    qs = (selectors.reposts_of_member if reposts else selectors.posts_of_member)(viewer, member)
+    data = _page(context, qs)
+    is_me = viewer is not None and viewer.pk == member.pk
+    return {
+        **data,
+        "request": context.get("request"),
+        "user": context.get("user"),
+        "tab": kind,
+        "is_me": is_me,
+        "empty_title": "No reposts yet" if reposts else "No posts yet",
+        "empty_text": (
+            (
+                "Posts you share from others will show up here."
+                if is_me
+                else f"Posts {member.display_name} shares from others will show up here."
+            )
+            if reposts
+            else (
+                "Write your first post." if is_me else f"{member.display_name} hasn't posted yet."
+            )
+        ),
+        "list_label": f"{'Reposts' if reposts else 'Posts'} by {member.display_name}",
+    }

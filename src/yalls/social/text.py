@@ -1,0 +1,65 @@
+"""Post text: finding @mentions and #tags in a body, and rendering a body as safe HTML.
+
+Rendering works on the raw text: it splits the body into plain runs and mention/tag tokens,
+escapes every plain run, and builds each link from a validated token, so no user text ever
+reaches the page unescaped (and an escaped entity such as `&#39;` can never look like a tag).
+"""
+
+import re
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+# A mention is @ + a handle (core.handles.HANDLE_RE), not glued to a word (emails stay text).
+MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,30})(?![\w@])")
+# A tag is # + letters/digits/underscores (any script), not glued to a word or an `&`.
+TAG_RE = re.compile(r"(?<![\w#&])#(\w{1,60})(?!\w)")
+TOKEN_RE = re.compile(f"{MENTION_RE.pattern}|{TAG_RE.pattern}")
+
+MAX_MENTIONS = 20
+MAX_TAGS = 30
+
+
+def mentions_find(body: str) -> list[str]:
+    """The handles mentioned, in order of first appearance, each once (compared case-blind)."""
+    seen: dict[str, str] = {}
+    for match in MENTION_RE.finditer(body or ""):
+        seen.setdefault(match.group(1).lower(), match.group(1))
+    return list(seen.values())[:MAX_MENTIONS]
+
+
+def tags_find(body: str) -> list[str]:
+    """The tags, lower-case and without '#', in order, each once. Pure digits (`#1`) aren't tags."""
+    seen: dict[str, None] = {}
+    for match in TAG_RE.finditer(body or ""):
+        tag = match.group(1).lower()
+        if not tag.isdigit():
+            seen.setdefault(tag, None)
+    return list(seen)[:MAX_TAGS]
+
+
+def body_render(body: str, *, mentions: Mapping[str, str] | None = None) -> SafeString:
+    """The body as HTML: escaped text, `@handle` linked to `/@handle` when it resolved (the keys of
+    `mentions` are lower-case handles, values the canonical spelling), `#tag` linked to search,
+    line breaks kept."""
+    mentions = mentions or {}
+    parts: list[str] = []
+    position = 0
+    text = body or ""
+    for match in TOKEN_RE.finditer(text):
+        parts.append(escape(text[position : match.start()]))
+        handle, tag = match.group(1), match.group(2)
+        if handle is not None and handle.lower() in mentions:
+            canonical = mentions[handle.lower()]
+            parts.append(f'<a class="mention" href="/@{escape(canonical)}">@{escape(handle)}</a>')
+        elif tag is not None and not tag.isdigit():
+            href = "/search?q=" + quote("#" + tag.lower(), safe="")
+            parts.append(f'<a class="hashtag" href="{escape(href)}">#{escape(tag)}</a>')
+        else:
+            parts.append(escape(match.group(0)))
+        position = match.end()
+    parts.append(escape(text[position:]))
+    html = "".join(parts).replace("\r\n", "\n").replace("\n", "<br>")
+    return mark_safe(html)  # noqa: S308 - every run above was escaped
