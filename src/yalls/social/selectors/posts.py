@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from yalls.core.errors import NotFound
 from yalls.entities.models import Edge, Entity, EntityMember
 from yalls.social import errors
-from yalls.social.models import Post, PostMedia, PostTarget
+from yalls.social.models import Favorite, Post, PostMedia, PostTarget
 from yalls.social.selectors.visibility import can_see_post, visible_posts
 from yalls.social.services.posts import MANAGING_ROLES, POSTING_ROLES, require_manager, uuid_or_none
 
@@ -95,7 +95,18 @@ def cards_prepare(viewer, posts: list[Post]) -> list[Post]:
         if repost_originals
         else set()
     )
+    viewer_id = getattr(viewer, "pk", None) if getattr(viewer, "is_authenticated", False) else None
+    favorited = (
+        set(
+            Favorite.objects.filter(
+                member_id=viewer_id, kind=Favorite.Kind.POST, ref_id__in=[p.pk for p in posts]
+            ).values_list("ref_id", flat=True)
+        )
+        if viewer_id and posts
+        else set()
+    )
     for post in posts:
+        post.favorited = post.pk in favorited  # one query for the whole page, not one per card
         post.repost_count = counts.get(post.repost_of_id or post.pk, 0)
         if post.repost_of_id:
             post.original_removed = post.repost_of.deleted_at is not None

@@ -104,4 +104,7 @@ def profile_hidden_from(viewer, member) -> bool:
     `member` blocked `viewer` (the page says nothing about why). The blocker still sees the profile,
     without interaction controls, so they can lift the block from it."""
     viewer_id = getattr(viewer, "pk", None) if getattr(viewer, "is_authenticated", False) else None
-    return bool(viewer_id) and Block.objects.filter(blocker_id=member.pk, blocked_id=viewer_id).exists()
+    return (
+        bool(viewer_id)
+        and Block.objects.filter(blocker_id=member.pk, blocked_id=viewer_id).exists()
+    )
