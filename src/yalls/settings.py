@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "yalls.accounts",
     "yalls.entities",
     "yalls.social",
+    "yalls.notifications",
     "yalls.demo",
 ]
 
