@@ -89,6 +89,10 @@ def _watch_problems(page) -> None:
             problems.append(f"{response.status} {request.resource_type} {request.url}")
 
     def on_request_failed(request):
+        # ERR_ABORTED is the browser cancelling a load because the page navigated on (a form
+        # submit or a redirect): the resource wasn't broken, the page just moved on.
+        if "ERR_ABORTED" in (request.failure or ""):
+            return
         if request.resource_type != "document" and not request.url.endswith(_IGNORED_PATHS):
             problems.append(f"failed {request.resource_type} {request.url}: {request.failure}")
 
