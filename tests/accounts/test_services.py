@@ -197,3 +197,35 @@ def test_role_changes_are_admin_only_and_audited():
     assert event.actor_id == admin.pk and event.metadata == {"from": "member", "to": "producer"}
     with pytest.raises(DomainError):
         services.member_role_set(actor=admin, member=member, role="emperor")
+
+
+@pytest.mark.django_db
+def test_replacing_an_avatar_deletes_the_old_file_after_commit(
+    django_capture_on_commit_callbacks, tmp_path, settings
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def png():
+        buffer = io.BytesIO()
+        Image.new("RGB", (50, 50), "navy").save(buffer, format="PNG")
+        return SimpleUploadedFile("a.png", buffer.getvalue(), content_type="image/png")
+
+    member = MemberFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        member = services.profile_update(member=member, avatar=png())
+    first = member.avatar.name
+    assert member.avatar.storage.exists(first)
+    with django_capture_on_commit_callbacks(execute=True):
+        member = services.profile_update(member=member, avatar=png())
+    assert member.avatar.name != first
+    assert not member.avatar.storage.exists(first)
+    assert member.avatar.storage.exists(member.avatar.name)
+    second = member.avatar.name
+    with django_capture_on_commit_callbacks(execute=True):
+        member = services.profile_update(member=member, remove_avatar=True)
+    assert not member.avatar and not member.avatar.storage.exists(second)

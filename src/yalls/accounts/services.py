@@ -20,7 +20,7 @@ from yalls.core.audit.services import audit_record
 from yalls.core.db_context import system_context
 from yalls.core.errors import Conflict, DomainError, Forbidden, Unauthorized
 from yalls.core.handles import handle_claim
-from yalls.core.images import image_square_thumbnail
+from yalls.core.images import image_field_replace, image_square_thumbnail
 from yalls.core.models import Handle
 
 LOCALES = {code for code, _ in settings.LANGUAGES}
@@ -125,10 +125,8 @@ def profile_update(
         member.timezone = _validate_timezone(timezone_name)
     if locale is not None:
         member.locale = _validate_locale(locale)
-    if thumbnail is not None:  # the file is written last, once every check has passed
-        member.avatar.save("avatar.webp", thumbnail, save=False)
-    elif remove_avatar and member.avatar:
-        member.avatar.delete(save=False)
+    # The file is written last, once every check has passed; the old one goes after commit.
+    image_field_replace(member, "avatar", thumbnail, remove=remove_avatar)
     member.save()
     return member
 

@@ -42,3 +42,22 @@ def image_square_thumbnail(
             "image.invalid", "That file is not an image we can read.", field=field
         ) from exc
     return ContentFile(out.getvalue())
+
+
+def image_field_replace(
+    instance, field_name: str, content: ContentFile | None, *, remove: bool = False
+) -> None:
+    """Put `content` in an image field (or clear it) and delete the previous file once the
+    transaction commits: a rollback keeps the old picture, and no replaced file is left behind."""
+    from django.db import transaction
+
+    field_file = getattr(instance, field_name)
+    old_name, storage = field_file.name, field_file.storage
+    if content is not None:
+        field_file.save("avatar.webp", content, save=False)
+    elif remove and old_name:
+        setattr(instance, field_name, "")
+    else:
+        return
+    if old_name:
+        transaction.on_commit(lambda: storage.delete(old_name))

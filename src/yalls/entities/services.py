@@ -11,7 +11,7 @@ from yalls.accounts.selectors import access_member_by_handle
 from yalls.core.audit.services import audit_record
 from yalls.core.errors import Conflict, DomainError, Forbidden, NotFound
 from yalls.core.handles import handle_claim
-from yalls.core.images import image_square_thumbnail
+from yalls.core.images import image_field_replace, image_square_thumbnail
 from yalls.core.models import Handle
 from yalls.entities import errors
 from yalls.entities.models import Entity, EntityKind, EntityMember, Horse
@@ -156,10 +156,8 @@ def entity_update(
     thumbnail = image_square_thumbnail(avatar, field="avatar") if avatar is not None else None
     if horse_fields:
         _apply_horse(entity, horse_fields)
-    if thumbnail is not None:  # the file is written last, once every check has passed
-        entity.avatar.save("avatar.webp", thumbnail, save=False)
-    elif remove_avatar and entity.avatar:
-        entity.avatar.delete(save=False)
+    # The file is written last, once every check has passed; the old one goes after commit.
+    image_field_replace(entity, "avatar", thumbnail, remove=remove_avatar)
     entity.save()
     return entity
 
