@@ -24,5 +24,6 @@ api.add_router("/flags", "yalls.core.flags.api.router")
 api.add_router("/me/links", "yalls.accounts.linked_accounts_api.router")
 api.add_router("/moderation", "yalls.accounts.linked_accounts_api.moderation_router")
 api.add_router("/posts", "yalls.social.api.posts.router")
+api.add_router("/notifications", "yalls.notifications.api.router")
 api.add_router("/entities", "yalls.social.api.posts.approvals_router")  # /{handle}/approvals
 api.add_router("", "yalls.social.api.engagement.router")  # favorites, pins, follows...

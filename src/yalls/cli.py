@@ -74,7 +74,7 @@ def cmd_up(args) -> int:
     children = [
         subprocess.Popen(
             [python, "-m", "uvicorn", "yalls.asgi:application", "--host", args.host, "--port", str(args.port),
-             "--no-access-log", "--lifespan", "off"],
+             "--no-access-log", "--lifespan", "off", "--timeout-graceful-shutdown", "5"],
             env=env,
             start_new_session=True,
         ),

@@ -10,6 +10,7 @@ from yalls import views
 from yalls.api import api
 from yalls.core.health import health
 from yalls.core.ops import views as ops_views
+from yalls.notifications import views as notification_views
 from yalls.social.views import posts as post_views
 
 urlpatterns = [
@@ -27,7 +28,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search", views.search, name="search"),
     path("compose", post_views.compose, name="compose"),
-    path("notifications", views.notifications, name="notifications"),
+    path("notifications", notification_views.page, name="notifications"),
+    path("notifications/", include("yalls.notifications.urls")),
+    path("", include("yalls.notifications.views_settings")),  # settings, unsubscribe, broadcast
     path("settings/", include("yalls.accounts.urls")),
     path("moderation/", include("yalls.accounts.moderation_urls")),
     path("entities/", include("yalls.entities.urls")),

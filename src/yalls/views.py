@@ -1,6 +1,5 @@
 """The web shell's own pages: home, search, the @handle dispatcher, and placeholders of later areas."""
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from yalls.accounts import views as account_views
@@ -43,11 +42,6 @@ def search(request):
         "search.html",
         {"nav_active": "search", "q": q, "members": members, "entities": entities},
     )
-
-
-@login_required
-def notifications(request):
-    return render(request, "notifications.html", {"nav_active": "notifications"})
 
 
 def profile(request, handle: str):

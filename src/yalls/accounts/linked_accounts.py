@@ -264,6 +264,28 @@ def _defer_check(link: LinkedAccount) -> None:
         pass
 
 
+def _notify_verified(link: LinkedAccount, actor=None) -> None:
+    """Tell the member their link is verified (once per link and address: a re-check that
+    verifies the same address again is not news)."""
+    import hashlib
+
+    from yalls.notifications.services import notify
+
+    rule = PROVIDERS.get(link.provider)
+    label = rule.label if rule else link.get_provider_display()
+    notify(
+        recipient=link.member,
+        kind="accounts.link_verified",
+        title=f"Your {label} link is verified",
+        body=link.url,
+        link="/settings/links",
+        actor=actor,
+        target_type="linked_account",
+        target_id=str(link.pk),
+        dedupe_key=f"link_verified:{link.pk}:{hashlib.sha256(link.url.encode()).hexdigest()[:16]}",
+    )
+
+
 def _audit(actor, action: str, link: LinkedAccount, **extra) -> None:
     audit_record(
         actor=actor, action=action, target_type="linked_account", target_id=link.pk,
@@ -363,6 +385,8 @@ def linked_account_review(
     link.save(update_fields=["status", "reviewed_by", "checked_at", "verified_at", "last_error"])
     _audit(moderator, "linked_account.approved" if approve else "linked_account.rejected", link,
            note=note.strip()[:300])  # fmt: skip
+    if approve:
+        _notify_verified(link, moderator)
     return link
 
 
@@ -401,6 +425,8 @@ def linked_account_check(*, link_id: str, fetch=None, **fetch_options) -> str:
         link.save(update_fields=["status", "checked_at", "verified_at", "last_error"])
         _audit(None, "linked_account.verified" if found else "linked_account.check_failed", link,
                error=error[:300])  # fmt: skip
+        if found:
+            _notify_verified(link)
     return link.status
 
 

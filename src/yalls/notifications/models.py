@@ -36,6 +36,7 @@ class Notification(models.Model):
         OPTED_OUT = "opted_out", "Category turned off"
         MUTED = "muted", "Muted"
         BLOCKED = "blocked", "Blocked"
+        IN_APP_OFF = "in_app_off", "In-app turned off"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     recipient = models.ForeignKey(
@@ -58,6 +59,8 @@ class Notification(models.Model):
     target_id = models.CharField(max_length=80, blank=True)
     group_key = models.CharField(max_length=200, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True)
+    # Dedupe keys of the events folded into this group (the unique constraint holds only the first).
+    folded_keys = models.JSONField(default=list, blank=True)
     held_reason = models.CharField(max_length=12, choices=HeldReason.choices, blank=True)
     visible_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -78,8 +81,12 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient", "-created_at", "-id"],
                 condition=models.Q(read_at__isnull=True),
-                name="notifications_unread",
+                # Carried in the index so unread counts are index-only scans.
+                include=["lane", "held_reason", "visible_at"],
+                name="notifications_unread_v2",
             ),
+            # Every lane, newest first: the "all" list without a sort of the member's history.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notifications_history"),
             models.Index(
                 fields=["recipient", "lane", "-created_at", "-id"],
                 name="notifications_lane_history",
@@ -88,6 +95,12 @@ class Notification(models.Model):
                 fields=["recipient", "group_key", "-updated_at"],
                 condition=~models.Q(group_key=""),
                 name="notifications_group",
+            ),
+            # The quiet-hours release job: held items whose quiet window has ended.
+            models.Index(
+                fields=["visible_at"],
+                condition=models.Q(held_reason="quiet_hours"),
+                name="notifications_quiet_held",
             ),
         ]
 
@@ -117,6 +130,8 @@ class Preference(models.Model):
     email = models.BooleanField(default=False)
     push = models.BooleanField(default=False)
     categories_off = models.JSONField(default=list, blank=True)  # categories the member turned off
+    # Categories whose emails the member turned off (the one-click unsubscribe link writes here).
+    email_categories_off = models.JSONField(default=list, blank=True)
     digest_hour = models.PositiveSmallIntegerField(default=9)  # local hour, 0–23
     digest_frequency = models.CharField(
         max_length=6, choices=DigestFrequency.choices, default=DigestFrequency.DAILY

@@ -24,6 +24,7 @@ from yalls.social import errors
 from yalls.social.models import Block, Favorite, Follow, Hide, Mute, Pin, Post
 from yalls.social.selectors import engagement as selectors
 from yalls.social.selectors.relations import is_blocked_between
+from yalls.social.services import notices
 
 MAX_PINS = 8
 PIN_TITLE_MAX = 80
@@ -82,6 +83,9 @@ def favorite_toggle(*, member: User, kind: str, ref_id, favorited: bool | None =
             except IntegrityError:
                 return True  # someone else's request (same member) got there first: same state
             audit_record(actor=member, action="favorite.added", target_type=kind, target_id=ref_id)
+            notices.favorite_added(
+                member=member, kind=kind, ref_id=ref_id, owner_id=target.owner_id
+            )
         elif not want and existing is not None:
             existing.delete()
             audit_record(
@@ -421,6 +425,7 @@ def follow_create(*, member: User, target_kind: str, target) -> Follow:
             return follow
         follow = Follow.objects.create(follower=member, target_kind=kind, target_id=target_id)
         audit_record(actor=member, action="follow.created", target_type=kind, target_id=target_id)
+        notices.follow_created(follow=follow, follower=member)
         return follow
 
 

@@ -40,6 +40,7 @@ from yalls.social.models import (
     PostTag,
     PostTarget,
 )
+from yalls.social.services import notices
 from yalls.social.text import mentions_find, tags_find
 
 log = logging.getLogger(__name__)
@@ -579,7 +580,7 @@ def post_create(
         )
     post.save()
     _text_index(post)
-    _targets_write(post, plans, actor=author)
+    targets = _targets_write(post, plans, actor=author)
     _media_write(post, prepared, video_ready)
     audit_record(
         actor=author,
@@ -591,6 +592,8 @@ def post_create(
             "targets": [p.entity.handle for p in plans],
         },
     )
+    notices.approvals_requested(targets=targets, author=author)
+    notices.mentions_published(post=post)  # a scheduled post's mentions go out when it publishes
     return post
 
 
@@ -698,6 +701,7 @@ def post_update(
     post.save()
     if "body" in changed:
         _text_index(post)
+        notices.mentions_published(post=post)  # only newly mentioned people hear (dedupe)
     audit_record(
         actor=actor,
         action="post.edited",
@@ -750,6 +754,8 @@ def posts_publish_due(*, now: datetime | None = None, limit: int = 500) -> int:
             )
             if flipped:
                 published += 1
+                post.state = Post.State.PUBLISHED
+                notices.mentions_published(post=post)
                 audit_record(
                     actor=None, action="post.published", target_type="post", target_id=post.pk
                 )
@@ -810,11 +816,14 @@ def repost_create(
             raise
         return existing, False
     _text_index(repost)
-    _targets_write(repost, plans, actor=actor)
+    targets = _targets_write(repost, plans, actor=actor)
     audit_record(
         actor=actor, action="post.reposted", target_type="post", target_id=repost.pk,
         metadata={"original": str(original.pk), "reposted_from": str(post.pk)},
     )  # fmt: skip
+    notices.repost_created(repost=repost, original=original, actor=actor)
+    notices.approvals_requested(targets=targets, author=actor)
+    notices.mentions_published(post=repost)
     return repost, True
 
 
@@ -859,7 +868,6 @@ def target_decide(
     target.decided_by, target.decided_at = actor, timezone.now()
     target.save(update_fields=["status", "decided_by", "decided_at"])
     propagated = _propagate(target.post, [target]) if approve else []
-    # Notifications (issue 5) will tell the author here: "target.approved"/"target.rejected".
     audit_record(
         actor=actor,
         action="target.approved" if approve else "target.rejected",
@@ -871,4 +879,5 @@ def target_decide(
             "propagated": [str(t.entity_id) for t in propagated],
         },
     )
+    notices.approval_decided(target=target, actor=actor)
     return target
