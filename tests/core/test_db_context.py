@@ -85,3 +85,15 @@ def test_requests_run_in_the_member_context(client, two_members):
     assert response.status_code == 200
     devices = [s["ip"] for s in response.context["sessions"]]
     assert UserSession.objects.filter(user=a).count() == len(devices)
+
+
+def test_a_failed_statement_surfaces_as_itself_and_the_context_still_resets(two_members):
+    from django.db import ProgrammingError
+
+    a, _ = two_members
+    with pytest.raises(ProgrammingError), member_context(a.pk), connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM no_such_table")
+    assert current_member_id() == ""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone()[0] != "yalls_member"

@@ -11,6 +11,7 @@ explicit system context: the owner role, which RLS does not restrict.
 from contextlib import contextmanager
 from uuid import UUID
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -37,6 +38,11 @@ def _set(user_id: str, role: str) -> None:
         )
 
 
+def _transaction_failed() -> bool:
+    raw = connection.connection
+    return raw is not None and raw.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+
+
 def _current() -> tuple[str, str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(current_setting('app.user_id', true), ''), current_user")
@@ -53,7 +59,9 @@ def _context(user_id: str, role: str):
         try:
             yield
         finally:
-            if not connection.needs_rollback:
+            # After a failed statement the transaction rolls back anyway, and SET LOCAL with it;
+            # restoring then would only raise a second error over the first.
+            if not connection.needs_rollback and not _transaction_failed():
                 _set(*previous)
 
 
