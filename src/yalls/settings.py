@@ -124,7 +124,7 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 USING_EMBEDDED_DB = not DATABASE_URL
 if DATABASE_URL:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    _db = dj_database_url.parse(DATABASE_URL)
 else:
     _embedded = dj_database_url.parse(embedded_db.database_url())
     _db = {
@@ -133,10 +133,17 @@ else:
         "PORT": "",
         "NAME": embedded_db.DATABASE_NAME,
         "USER": "postgres",
-        "CONN_MAX_AGE": 60,
-        "CONN_HEALTH_CHECKS": True,
     }
 _db["ENGINE"] = "django.db.backends.postgresql"
+# A bounded psycopg pool per process instead of one persistent connection per thread: under ASGI
+# every sync view may run on another thread, and per-thread connections pile up until the server
+# says "too many clients". CONN_MAX_AGE must be 0 with a pool.
+_db["CONN_MAX_AGE"] = 0
+_db.setdefault("OPTIONS", {})["pool"] = {
+    "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
+    "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
+    "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+}
 _db["ATOMIC_REQUESTS"] = True
 # Each test run gets its own test database, so runs sharing one server never collide.
 _db["TEST"] = {"NAME": os.environ.get("YALLS_TEST_DATABASE", f"test_{_db['NAME']}_{os.getpid()}")}
