@@ -43,7 +43,7 @@ def wait_ready(port: int, timeout: float = 30) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()  # noqa: S310 - loopback
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
             return
         except OSError:
             time.sleep(0.3)
@@ -92,7 +92,11 @@ def main() -> None:
                 )
         finally:
             os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=15)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # granian may linger on SIGTERM: don't leave it running
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=5)
 
 
 if __name__ == "__main__":
