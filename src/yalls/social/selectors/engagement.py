@@ -205,6 +205,11 @@ def favorites_page(
 def favorite_state(member, kind: str, ref_id) -> bool:
     if _viewer_id(member) is None:
         return False
+    # The htmx button asks this after a refused toggle, with whatever id the form carried.
+    try:
+        ref_id = ref_id if isinstance(ref_id, UUID) else UUID(str(ref_id))
+    except ValueError:
+        return False
     return Favorite.objects.filter(member=member, kind=kind, ref_id=ref_id).exists()
 
 

@@ -439,6 +439,14 @@ def _media_prepare(
             errors.POST_TOO_MANY_VIDEOS, "A post has at most one video.", field="video"
         )
     alts = list(image_alts) + [""] * len(images)
+    # Multipart form fields aren't checked by the API's JSON schemas: refuse NUL (which PostgreSQL
+    # text can't store) here, before any image is decoded or file written.
+    if any("\x00" in (alt or "") for alt in alts):
+        raise DomainError(
+            errors.POST_ALT_TEXT_INVALID,
+            "Alt text can't contain NUL characters.",
+            field="alt_texts",
+        )
     prepared = [_image_prepare(upload, alt_text=alts[i]) for i, upload in enumerate(images)]
     return prepared, ((video, _video_check(video)) if video is not None else None)
 

@@ -24,7 +24,8 @@ from yalls.social.templatetags.social_engagement import follow_controls_context
 
 def _back(request, fallback: str = "/"):
     target = request.POST.get("next") or request.GET.get("next") or fallback
-    if not url_has_allowed_host_and_scheme(
+    # Only a site path: a bare word would go to redirect() as a URL name (NoReverseMatch, 500).
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = fallback
