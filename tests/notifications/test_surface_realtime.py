@@ -56,7 +56,7 @@ def private_redis(settings):
     """A redis-server of this test's own (so it can be stopped), on a free port."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed")
+        pytest.fail("redis-server is needed for this test (make test installs it)")
     port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

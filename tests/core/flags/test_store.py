@@ -105,7 +105,7 @@ def own_redis():
     """A redis-server of our own (never the shared one on 6379), so the test can kill it."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed")
+        pytest.fail("redis-server is needed for this test (make test installs it)")
     port = _free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

@@ -18,7 +18,7 @@ def free_port() -> int:
 class RedisProcess:
     def __init__(self, port: int | None = None):
         if shutil.which("redis-server") is None:
-            pytest.skip("redis-server is not installed")
+            pytest.fail("redis-server is needed for this test (make test installs it)")
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
 
