@@ -20,6 +20,7 @@ from yalls.core.pagination import Page, paginate
 from yalls.entities.models import Entity
 from yalls.social.models import Block, Favorite, Follow, Hide, Mute, Pin, Post
 from yalls.social.selectors.relations import blocked_ids
+from yalls.social.selectors.visibility import visible_posts
 
 
 @dataclass
@@ -61,20 +62,8 @@ def _post_url(post: Post) -> str:
 
 
 def visible_post_queryset(viewer, qs: QuerySet[Post]) -> QuerySet[Post]:
-    """Posts of `qs` this viewer may see: the posts area's rule when it is installed, else the
-    safe minimum (published public posts, and the viewer's own), never across a block."""
-    try:
-        from yalls.social.selectors.visibility import visible_posts
-    except ImportError:
-        visible_posts = None
-    qs = qs.filter(deleted_at__isnull=True)
-    if visible_posts is not None:
-        return visible_posts(viewer, qs)
-    viewer_id = _viewer_id(viewer)
-    public = qs.filter(state=Post.State.PUBLISHED, visibility=Post.Visibility.PUBLIC)
-    if viewer_id is None:
-        return public
-    return (public | qs.filter(author_id=viewer_id)).exclude(author_id__in=blocked_ids(viewer_id))
+    """Posts of `qs` this viewer may see: the one visibility rule of the posts area."""
+    return visible_posts(viewer, qs)
 
 
 def _resolve_posts(viewer, ids: list[UUID]) -> dict[UUID, Target]:

@@ -9,14 +9,8 @@ author's alone.
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from yalls.social.models import Block, Follow, Post, PostTarget
-
-
-def _blocked_member_ids(member_id) -> set:
-    rows = Block.objects.filter(Q(blocker_id=member_id) | Q(blocked_id=member_id)).values_list(
-        "blocker_id", "blocked_id"
-    )
-    return {b if a == member_id else a for a, b in rows}
+from yalls.social.models import Follow, Post, PostTarget
+from yalls.social.selectors.relations import blocked_ids
 
 
 def visible_posts(viewer, qs: QuerySet[Post] | None = None) -> QuerySet[Post]:
@@ -54,7 +48,7 @@ def visible_posts(viewer, qs: QuerySet[Post] | None = None) -> QuerySet[Post]:
         | (restricted & on_my_entities)
     )
     qs = qs.filter(visible)
-    blocked = _blocked_member_ids(viewer.pk)
+    blocked = blocked_ids(viewer.pk)
     if blocked:
         qs = qs.exclude(author_id__in=blocked)
     return qs
