@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yalls.core.db_context import member_context
 from yalls.core.errors import DomainError, problem_response
+from yalls.core.http import redirect_back
 from yalls.core.pagination import DEFAULT_PAGE_SIZE
 from yalls.notifications import realtime, selectors, services
 from yalls.notifications.models import Lane
@@ -49,16 +50,6 @@ def _with_counts(response: HttpResponse, counts: dict) -> HttpResponse:
     """htmx responses tell the page's badges the fresh counts (notifications.js listens)."""
     response["HX-Trigger"] = json.dumps({"yalls:unread": counts})
     return response
-
-
-def _back(request, fallback: str):
-    target = request.POST.get("next") or fallback
-    # Only a site path: a bare word would go to redirect() as a URL name (NoReverseMatch, 500).
-    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = fallback
-    return redirect(target)
 
 
 def _page_url(lane: str) -> str:
@@ -129,7 +120,7 @@ def mark_read(request, notification_id):
         notification.refresh_from_db(fields=["read_at"])
         context = {"n": notification, "place": request.POST.get("place", "page")}
         return _with_counts(render(request, "notifications/item.html", context), counts)
-    return _back(request, _page_url(notification.lane))
+    return redirect_back(request, _page_url(notification.lane))
 
 
 @login_required
@@ -159,7 +150,7 @@ def mark_all_read(request):
         context["announce"] = f"Marked {_n(marked)} in {LANE_LABELS[lane]} as read."
         return _with_counts(render(request, "notifications/panel.html", context), counts)
     messages.success(request, f"Marked {_n(marked)} in {LANE_LABELS[lane]} as read.")
-    return _back(request, _page_url(lane))
+    return redirect_back(request, _page_url(lane))
 
 
 def _n(marked) -> str:

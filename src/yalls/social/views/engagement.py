@@ -9,27 +9,17 @@ from social/urls.py.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from yalls.core.errors import DomainError
+from yalls.core.http import redirect_back
 from yalls.core.ratelimit import rate_limit
 from yalls.social.selectors import engagement as selectors
 from yalls.social.services import engagement as services
 from yalls.social.templatetags.social_engagement import follow_controls_context
-
-
-def _back(request, fallback: str = "/"):
-    target = request.POST.get("next") or request.GET.get("next") or fallback
-    # Only a site path: a bare word would go to redirect() as a URL name (NoReverseMatch, 500).
-    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = fallback
-    return redirect(target)
 
 
 def _fail(request, exc: DomainError, fallback: str = "/"):
@@ -38,7 +28,7 @@ def _fail(request, exc: DomainError, fallback: str = "/"):
     if exc.status == 404:
         raise exc
     messages.error(request, exc.message)
-    return _back(request, fallback)
+    return redirect_back(request, fallback)
 
 
 @login_required
@@ -73,7 +63,7 @@ def favorite_toggle(request):
     messages.success(
         request, "Added to your favorites." if state else "Removed from your favorites."
     )
-    return _back(request)
+    return redirect_back(request, "/")
 
 
 def _follow_target(request):
@@ -117,7 +107,7 @@ def follow_toggle(request):
         error = exc.message
     if request.htmx:
         return _follow_controls_response(request, kind, target, error)
-    return _back(request)
+    return redirect_back(request, "/")
 
 
 @login_required
@@ -135,7 +125,7 @@ def mute_toggle(request):
             )
     except DomainError as exc:
         return _fail(request, exc)
-    return _back(request)
+    return redirect_back(request, "/")
 
 
 @login_required
@@ -155,7 +145,7 @@ def block_toggle(request):
             )
     except DomainError as exc:
         return _fail(request, exc)
-    return _back(request)
+    return redirect_back(request, "/")
 
 
 @login_required
@@ -172,7 +162,7 @@ def hide_toggle(request):
             messages.success(request, "Hidden from your feeds.")
     except DomainError as exc:
         return _fail(request, exc)
-    return _back(request)
+    return redirect_back(request, "/")
 
 
 def _profile_url(request) -> str:
@@ -195,9 +185,9 @@ def pin_add(request):
         )
     except DomainError as exc:
         messages.error(request, f"Couldn't pin that: {exc.message}")
-        return _back(request, _profile_url(request))
+        return redirect_back(request, _profile_url(request))
     messages.success(request, "Pinned to your profile.")
-    return _back(request, _profile_url(request))
+    return redirect_back(request, _profile_url(request))
 
 
 @login_required
@@ -209,7 +199,7 @@ def pin_move(request, pin_id):
         )
     except DomainError as exc:
         return _fail(request, exc, _profile_url(request))
-    return _back(request, _profile_url(request))
+    return redirect_back(request, _profile_url(request))
 
 
 @login_required
@@ -220,7 +210,7 @@ def pin_remove(request, pin_id):
     except DomainError as exc:
         return _fail(request, exc, _profile_url(request))
     messages.success(request, "Unpinned.")
-    return _back(request, _profile_url(request))
+    return redirect_back(request, _profile_url(request))
 
 
 @login_required
