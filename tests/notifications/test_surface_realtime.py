@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from django.test import Client
 from tests.factories import MemberFactory
 from tests.notifications.surface_asgi import asgi_server_start, free_port, sse_open
 from tests.notifications.surface_helpers import make_notification
+from tests.redis_server import RedisProcess
 from yalls.notifications import realtime
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,30 +54,11 @@ def postgres_backend(settings):
 @pytest.fixture
 def private_redis(settings):
     """A redis-server of this test's own (so it can be stopped), on a free port."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is needed for this test (make test installs it)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
+    server = RedisProcess().start()
+    settings.REDIS_URL = server.url
     settings.NOTIFICATIONS_REDIS_CHANNEL = f"test:{uuid.uuid4().hex}"
-    yield process
-    if process.poll() is None:
-        process.kill()
-        process.wait(5)
+    yield server.process
+    server.stop()
 
 
 @pytest.fixture

@@ -1,15 +1,13 @@
 """flags_for: one cached snapshot, invalidated on change, and code defaults when the cache (a real
 Redis we start and kill) or the database (a real failing query) can't be reached."""
 
-import shutil
-import socket
-import subprocess
 import time
 
 import pytest
 from django.db import connection
 from django.test import override_settings
 
+from tests.redis_server import RedisProcess
 from yalls.core.flags import FLAG_DEFAULTS, flag_enabled, flag_variant, flags_for, selectors
 from yalls.core.flags.models import Flag
 from yalls.core.flags.services import flag_create, flag_update
@@ -94,38 +92,12 @@ def test_api_request_survives_a_database_error(seeded, api_client):
     assert {k: v["enabled"] for k, v in response.json()["flags"].items()} == FLAG_DEFAULTS
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def own_redis():
     """A redis-server of our own (never the shared one on 6379), so the test can kill it."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is needed for this test (make test installs it)")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("redis-server did not start")
-            time.sleep(0.05)
-    yield process, port
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    server = RedisProcess().start()
+    yield server.process, server.port
+    server.stop()
 
 
 def test_unreachable_redis_falls_back_to_code_defaults(

@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from tests.core.ratelimit.redis_process import RedisProcess
+from tests.redis_server import RedisProcess
 from yalls.core.ratelimit import limiter
 
 

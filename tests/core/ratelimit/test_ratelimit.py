@@ -10,8 +10,8 @@ import time
 import pytest
 from django.test import Client
 
-from tests.core.ratelimit.redis_process import RedisProcess
 from tests.factories import MemberFactory
+from tests.redis_server import RedisProcess
 from yalls.core.ratelimit import limiter, rate_limit
 from yalls.core.ratelimit.limiter import Limiter
 from yalls.core.ratelimit.profiles import PROFILES

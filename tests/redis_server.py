@@ -1,4 +1,5 @@
-"""A private redis-server for tests that must stop Redis (never the shared one on 6379)."""
+"""A private redis-server for tests that must stop Redis, or must not share one that concurrent
+runs flush (never the shared server on 6379). The one helper every suite uses."""
 
 import shutil
 import socket
@@ -45,6 +46,10 @@ class RedisProcess:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.02)
+
+    def kill(self) -> None:
+        """Stop it abruptly, as a crashed Redis would."""
+        self.stop()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
