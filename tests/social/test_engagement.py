@@ -427,13 +427,17 @@ def test_hide_a_post_then_unhide(alice, bob):
     assert relations.hidden_ids(alice.pk, "post") == set()
 
 
-def test_services_write_audit_events(alice, bob):
+def test_blocks_are_audited_but_private_everyday_actions_are_not(alice, bob):
+    """Blocks are a safety matter (moderators may need them); favorites, pins, follows, mutes and
+    hides are a member's private business and must not land in an append-only log."""
     from yalls.core.audit.models import AuditEvent
 
     services.block_create(member=alice, target=bob.pk)
     services.pins_set(member=alice, pins=[{"kind": "achievement", "position": 1, "title": "A"}])
-    actions = set(AuditEvent.objects.filter(actor_id=alice.pk).values_list("action", flat=True))
-    assert {"block.created", "pins.set"} <= actions
+    services.mute_create(member=bob, target_kind="member", target=alice.pk)
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert "block.created" in actions
+    assert not actions & {"pins.set", "mute.created", "favorite.added", "follow.created"}
 
 
 # --- row-level security ------------------------------------------------------------------------

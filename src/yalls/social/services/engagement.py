@@ -82,15 +82,11 @@ def favorite_toggle(*, member: User, kind: str, ref_id, favorited: bool | None =
                     Favorite.objects.create(member=member, kind=kind, ref_id=ref_id)
             except IntegrityError:
                 return True  # someone else's request (same member) got there first: same state
-            audit_record(actor=member, action="favorite.added", target_type=kind, target_id=ref_id)
             notices.favorite_added(
                 member=member, kind=kind, ref_id=ref_id, owner_id=target.owner_id
             )
         elif not want and existing is not None:
             existing.delete()
-            audit_record(
-                actor=member, action="favorite.removed", target_type=kind, target_id=ref_id
-            )
         return want
 
 
@@ -295,7 +291,6 @@ def pins_set(*, member: User, pins: Sequence[Mapping]) -> list[Pin]:
         by_key = {_pin_key(pin): pin for pin in existing}
         wanted = {spec.key for spec in specs}
         removed = [pin for key, pin in by_key.items() if key not in wanted]
-        changed = bool(removed)
         if removed:
             Pin.objects.filter(pk__in=[pin.pk for pin in removed]).delete()
         for spec in specs:
@@ -309,24 +304,14 @@ def pins_set(*, member: User, pins: Sequence[Mapping]) -> list[Pin]:
                     ref_id=spec.ref_id,
                     url=spec.url,
                 )
-                changed = True
             elif (pin.position, pin.title, pin.url) != (spec.position, spec.title, spec.url):
                 Pin.objects.filter(pk=pin.pk).update(
                     position=spec.position, title=spec.title, url=spec.url
                 )
-                changed = True
         # The slot constraint is deferred (so positions can swap); check it here, inside the
         # service, rather than at the request's commit where it could only become a 500.
         _slot_constraint("IMMEDIATE")  # checks the pending rows now
         _slot_constraint("DEFERRED")  # and back to the declared mode for the rest of the request
-        if changed:
-            audit_record(
-                actor=member,
-                action="pins.set",
-                target_type="member",
-                target_id=member.pk,
-                metadata={"pins": [[s.position, s.kind] for s in specs]},
-            )
     return list(Pin.objects.filter(member=member).order_by("position"))
 
 
@@ -424,13 +409,13 @@ def follow_create(*, member: User, target_kind: str, target) -> Follow:
         if follow is not None:
             return follow
         follow = Follow.objects.create(follower=member, target_kind=kind, target_id=target_id)
-        audit_record(actor=member, action="follow.created", target_type=kind, target_id=target_id)
         notices.follow_created(follow=follow, follower=member)
         return follow
 
 
-def follow_remove(*, member: User, target_kind: str, target) -> bool:
-    """Unfollow; True when a follow was removed (unfollowing twice is fine)."""
+def _target_id_for_removal(target_kind: str, target):
+    """The id of a member or entity being unfollowed/unmuted, or None when it doesn't exist
+    (removing what isn't there is fine, and says nothing about whether it exists)."""
     if target_kind not in Follow.TargetKind.values:
         raise DomainError(
             errors.RELATION_KIND_UNKNOWN, "Pick member or entity.", field="target_kind", status=422
@@ -440,16 +425,17 @@ def follow_remove(*, member: User, target_kind: str, target) -> bool:
         if target_kind == Follow.TargetKind.MEMBER
         else selectors.entity_by_ref(target, include_archived=True)
     )
-    if found is None:
+    return None if found is None else found.pk
+
+
+def follow_remove(*, member: User, target_kind: str, target) -> bool:
+    """Unfollow; True when a follow was removed (unfollowing twice is fine)."""
+    target_id = _target_id_for_removal(target_kind, target)
+    if target_id is None:
         return False
-    with transaction.atomic():
-        deleted, _ = Follow.objects.filter(
-            follower=member, target_kind=target_kind, target_id=found.pk
-        ).delete()
-        if deleted:
-            audit_record(
-                actor=member, action="follow.removed", target_type=target_kind, target_id=found.pk
-            )
+    deleted, _ = Follow.objects.filter(
+        follower=member, target_kind=target_kind, target_id=target_id
+    ).delete()
     return bool(deleted)
 
 
@@ -503,30 +489,17 @@ def mute_create(*, member: User, target_kind: str, target) -> Mute:
         if mute is not None:
             return mute
         mute = Mute.objects.create(muter=member, target_kind=kind, target_id=target_id)
-        audit_record(actor=member, action="mute.created", target_type=kind, target_id=target_id)
         return mute
 
 
 def mute_remove(*, member: User, target_kind: str, target) -> bool:
-    if target_kind not in Follow.TargetKind.values:
-        raise DomainError(
-            errors.RELATION_KIND_UNKNOWN, "Pick member or entity.", field="target_kind", status=422
-        )
-    found = (
-        selectors.member_by_ref(target)
-        if target_kind == Follow.TargetKind.MEMBER
-        else selectors.entity_by_ref(target, include_archived=True)
-    )
-    if found is None:
+    """Unmute; True when a mute was removed (unmuting twice is fine)."""
+    target_id = _target_id_for_removal(target_kind, target)
+    if target_id is None:
         return False
-    with transaction.atomic():
-        deleted, _ = Mute.objects.filter(
-            muter=member, target_kind=target_kind, target_id=found.pk
-        ).delete()
-        if deleted:
-            audit_record(
-                actor=member, action="mute.removed", target_type=target_kind, target_id=found.pk
-            )
+    deleted, _ = Mute.objects.filter(
+        muter=member, target_kind=target_kind, target_id=target_id
+    ).delete()
     return bool(deleted)
 
 
@@ -556,15 +529,11 @@ def hide_create(*, member: User, kind: str, ref_id) -> Hide:
         if hide is not None:
             return hide
         hide = Hide.objects.create(member=member, kind=kind, ref_id=ref_id)
-        audit_record(actor=member, action="hide.created", target_type=kind, target_id=ref_id)
         return hide
 
 
 def hide_remove(*, member: User, kind: str, ref_id) -> bool:
     kind = _hide_kind(kind)
     ref_id = _uuid(ref_id, code=errors.HIDE_NOT_FOUND, message="Nothing with that id.")
-    with transaction.atomic():
-        deleted, _ = Hide.objects.filter(member=member, kind=kind, ref_id=ref_id).delete()
-        if deleted:
-            audit_record(actor=member, action="hide.removed", target_type=kind, target_id=ref_id)
+    deleted, _ = Hide.objects.filter(member=member, kind=kind, ref_id=ref_id).delete()
     return bool(deleted)
