@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from yalls.core import embedded_db
 from yalls.core.email_url import email_settings
-from yalls.core.paths import PROJECT_ROOT, STATE_DIR
+from yalls.core.paths import STATE_DIR
 
 BASE_DIR = Path(__file__).resolve().parent
 YALLS_ENV = os.environ.get("YALLS_ENV", "development").lower()
@@ -323,4 +323,3 @@ if PRODUCTION and (_problems := production_problems()):
         "yalls refuses to start in production with unsafe settings:\n- " + "\n- ".join(_problems)
     )
 
-PROJECT_ROOT = PROJECT_ROOT

@@ -9,6 +9,8 @@ from yalls.core.handles import handle_resolve
 from yalls.core.models import Handle
 from yalls.entities import selectors as entity_selectors
 from yalls.entities import views as entity_views
+from yalls.social.selectors import posts as post_selectors
+from yalls.social.selectors import relations
 
 
 def home(request):
@@ -26,21 +28,28 @@ def home(request):
 
 
 def search(request):
+    """Members and entities by name or @handle; posts by #tag (every tag in a post links here)."""
     q = request.GET.get("q", "").strip()[:100]
-    members, entities = [], []
-    if q:
-        members = list(User.objects.filter(is_active=True, handle__icontains=q)[:10]) + list(
-            User.objects.filter(is_active=True, display_name__icontains=q).exclude(
-                handle__icontains=q
-            )[:10]
+    members, entities, posts = [], [], []
+    if q.startswith("#"):
+        tagged = post_selectors.posts_tagged(request.user, q).order_by("-created_at", "-id")[:20]
+        posts = post_selectors.cards_prepare(request.user, list(tagged))
+    elif q:
+        term = q.lstrip("@")
+        viewer_id = request.user.pk if request.user.is_authenticated else None
+        people = User.objects.filter(is_active=True).exclude(
+            pk__in=relations.blocked_ids(viewer_id)
+        )
+        members = list(people.filter(handle__icontains=term)[:10]) + list(
+            people.filter(display_name__icontains=term).exclude(handle__icontains=term)[:10]
         )
         entities = list(
-            entity_selectors.entities_visible(request.user, q=q).order_by("display_name")[:20]
+            entity_selectors.entities_visible(request.user, q=term).order_by("display_name")[:20]
         )
     return render(
         request,
         "search.html",
-        {"nav_active": "search", "q": q, "members": members, "entities": entities},
+        {"nav_active": "search", "q": q, "members": members, "entities": entities, "posts": posts},
     )
 
 

@@ -9,6 +9,7 @@ from tests.factories import EntityFactory, MemberFactory
 from tests.social.test_posts_services import make_edge, png, row_counts
 from yalls.entities.models import EntityMember
 from yalls.social.models import Post
+from yalls.social.services import engagement
 from yalls.social.services import posts as services
 
 pytestmark = pytest.mark.django_db
@@ -248,3 +249,26 @@ def test_approval_queue_page(maya):
     editor_client = Client()
     editor_client.force_login(editor)
     assert editor_client.get("/entities/big_brand/approvals").status_code == 403
+
+
+def test_a_tag_link_finds_the_posts_carrying_it(client):
+    author, other = MemberFactory(), MemberFactory()
+    services.post_create(author=author, body="First canter of the year #SpringRide")
+    services.post_create(author=author, body="Hay delivery today #chores")
+    services.post_create(
+        author=author, body="Only my followers see this #springride", visibility="followers"
+    )
+    client.force_login(other)
+    page = client.get("/search", {"q": "#springride"}).content.decode()
+    assert "First canter of the year" in page
+    assert "Hay delivery" not in page
+    assert "Only my followers" not in page  # the search respects who may see a post
+    empty = client.get("/search", {"q": "#nothing_here"}).content.decode()
+    assert "No posts tagged" in empty
+
+
+def test_search_leaves_out_members_who_blocked_me(client):
+    me, blocker = MemberFactory(), MemberFactory(display_name="Zed Blocker")
+    engagement.block_create(member=blocker, target=me.pk)
+    client.force_login(me)
+    assert "Zed Blocker" not in client.get("/search", {"q": "Zed"}).content.decode()

@@ -64,6 +64,12 @@ def reposts_of_member(viewer, member) -> QuerySet[Post]:
     )
 
 
+def posts_tagged(viewer, tag: str) -> QuerySet[Post]:
+    """Posts carrying #tag (stored lower-case, without the '#'), as the viewer may see them."""
+    tag = tag.lstrip("#").strip().lower()
+    return _with_card_data(visible_posts(viewer, Post.objects.filter(tags__tag=tag)))
+
+
 def posts_of_entity(viewer, entity: Entity) -> QuerySet[Post]:
     """Posts on an entity's page: approved targets on it (which include posts as it)."""
     on_entity = Post.objects.filter(
