@@ -322,4 +322,3 @@ if PRODUCTION and (_problems := production_problems()):
     raise ImproperlyConfigured(
         "yalls refuses to start in production with unsafe settings:\n- " + "\n- ".join(_problems)
     )
-
