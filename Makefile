@@ -68,5 +68,12 @@ format: dev-install
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
+# Two passes: everything that is safe in parallel on PYTEST_WORKERS processes (each worker has its
+# own database and Redis prefix), then the `serial` tests (real-process fault injection) alone.
+# Exit status 5 (no test collected, e.g. PYTEST_ARGS selects none of a pass) is not a failure.
+PYTEST_WORKERS ?= 2
+TEST_ENV = REDIS_URL=$(REDIS_TEST_URL) YALLS_ENV=test CHROMIUM=$(CHROMIUM)
+
 test: dev-install chromium redis-server lint
-	REDIS_URL=$(REDIS_TEST_URL) YALLS_ENV=test CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(TEST_ENV) $(BIN)/pytest -p no:xdist -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]

@@ -82,10 +82,15 @@ MIDDLEWARE = [
     "yalls.core.input_guard.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's documented place): the visitor's language
+    # from the language cookie or Accept-Language; MemberLocaleMiddleware below overrides it with
+    # a signed-in member's saved locale.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yalls.accounts.middleware.BearerTokenMiddleware",
+    "yalls.accounts.middleware.MemberLocaleMiddleware",
     "yalls.core.ratelimit.RateLimitMiddleware",
     # Outside DbContextMiddleware on purpose: the key is committed before the view's transaction.
     "yalls.core.idempotency.middleware.IdempotencyMiddleware",
@@ -186,6 +191,10 @@ RATELIMIT_REDIS_URL = os.environ.get("RATELIMIT_REDIS_URL", REDIS_URL)
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Tests hash with MD5: PBKDF2 costs ~1.7 s per hash on a 2-core machine and the suite creates
+# hundreds of members. tests/accounts/test_password_hashing.py checks the production hashers.
+if YALLS_ENV == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -252,8 +261,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Internationalisation -----------------------------------------------------------------------
+# docs/i18n.md. Each language is named in itself (a menu a reader of that language can find).
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch")]
+LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -266,6 +280,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+# How many reverse proxies in front of the app append to X-Forwarded-For (yalls.core.http.client_ip).
+# 0 (the default) ignores the header: anyone can send one, so trusting it would let a client pick
+# the address per-IP limits and the sign-in lockout count against.
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", False)
