@@ -2,8 +2,10 @@
 
 import os
 import socket
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 _started_db = False
 
@@ -38,6 +40,62 @@ def _guarded_connect(self, address):
 @pytest.fixture(autouse=True)
 def _no_outbound_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+# --- Clocks ----------------------------------------------------------------------------------
+# YALLS_TEST_CLOCK=2026-11-01T08:30:00Z runs every test as if it started at that instant (the
+# clock then ticks on), so the whole suite can be proven at any time of day or on a DST change.
+# Browser tests keep the real clock: Chromium runs in its own process on the real time and would
+# drop cookies whose expiry the travelled server computed in its past.
+_TEST_CLOCK = os.environ.get("YALLS_TEST_CLOCK", "").strip()
+FROZEN_AT = datetime(2026, 1, 15, 16, 5, tzinfo=UTC)  # a Thursday, 09:05 in America/Denver
+
+
+def _test_clock_instant() -> datetime | None:
+    if not _TEST_CLOCK:
+        return None
+    return datetime.fromisoformat(_TEST_CLOCK.replace("Z", "+00:00")).astimezone(UTC)
+
+
+@pytest.fixture(autouse=True)
+def _travel_to_test_clock(request):
+    instant = _test_clock_instant()
+    if instant is None or request.node.get_closest_marker("e2e"):
+        yield
+        return
+    with time_machine.travel(instant, tick=True):
+        yield
+
+
+@pytest.fixture
+def clock():
+    """A stopped clock at `FROZEN_AT` (or YALLS_TEST_CLOCK): `clock.now()` reads it, and
+    `clock.shift(timedelta(...))` / `clock.move_to(instant)` move it."""
+    with time_machine.travel(_test_clock_instant() or FROZEN_AT, tick=False) as traveller:
+        yield _Clock(traveller)
+
+
+class _Clock:
+    def __init__(self, traveller):
+        self._traveller = traveller
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def shift(self, delta: timedelta) -> datetime:
+        self._traveller.shift(delta)
+        return self.now()
+
+    def move_to(self, instant: datetime) -> datetime:
+        self._traveller.move_to(instant)
+        return self.now()
+
+
+@pytest.fixture
+def frozen_now(clock) -> datetime:
+    """The instant of the stopped `clock`: tests that judge time take it rather than the wall
+    clock."""
+    return clock.now()
 
 
 def _clear_cache() -> None:

@@ -15,6 +15,7 @@ import logging
 import random
 import traceback
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,7 @@ __all__ = [
     "finished_jobs_prune",
     "on_app_ready",
     "stalled_jobs_requeue",
+    "tick_time",
     "yalls_periodic",
     "yalls_task",
 ]
@@ -141,6 +143,12 @@ def yalls_periodic(*, cron: str, queue: str = "maintenance", retry=None, name: s
         return app.periodic(cron=cron)(task)
 
     return decorate
+
+
+def tick_time(timestamp: int) -> datetime:
+    """The instant a periodic run stands for. Jobs judge time by it, never by the wall clock: a run
+    that starts late, or is retried, must decide exactly as it would have on time."""
+    return datetime.fromtimestamp(timestamp, tz=UTC)
 
 
 def defer_once(task, *, queueing_lock: str | None = None, **task_kwargs) -> int | None:

@@ -2,7 +2,7 @@
 (every 15 minutes). Each takes ids, loads fresh state and is safe to run twice; the work is in
 `notifications.services`."""
 
-from yalls.core.jobs import yalls_periodic, yalls_task
+from yalls.core.jobs import tick_time, yalls_periodic, yalls_task
 from yalls.notifications import services
 
 
@@ -35,12 +35,12 @@ def notifications_email_send(*, notification_ids: list[str]) -> int:
 
 @yalls_periodic(cron="* * * * *")
 def notifications_quiet_release(timestamp: int) -> int:
-    return len(services.quiet_holds_release())
+    return len(services.quiet_holds_release(now=tick_time(timestamp)))
 
 
 @yalls_periodic(cron="*/15 * * * *")
 def notifications_digest_schedule(timestamp: int) -> int:
-    return services.digests_schedule()
+    return services.digests_schedule(now=tick_time(timestamp))
 
 
 @yalls_task(queue="notifications")
