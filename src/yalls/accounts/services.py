@@ -2,7 +2,7 @@
 
 import uuid
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -319,9 +319,9 @@ def member_sessions_end(
     return len(keys)
 
 
-def refresh_tokens_prune() -> int:
-    """Delete refresh tokens that expired more than a week ago (job)."""
-    cutoff = timezone.now() - timedelta(days=7)
+def refresh_tokens_prune(*, now: datetime) -> int:
+    """Delete refresh tokens that expired more than a week before `now` (the job's tick)."""
+    cutoff = now - timedelta(days=7)
     with system_context():
         deleted, _ = RefreshToken.objects.filter(expires_at__lt=cutoff).delete()
     return deleted

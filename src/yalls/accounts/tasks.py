@@ -1,12 +1,12 @@
 """Jobs of the accounts domain."""
 
 from yalls.accounts import services
-from yalls.core.jobs import yalls_periodic
+from yalls.core.jobs import tick_time, yalls_periodic
 
 
 @yalls_periodic(cron="17 3 * * *")
 def refresh_tokens_prune(timestamp: int) -> int:
-    return services.refresh_tokens_prune()
+    return services.refresh_tokens_prune(now=tick_time(timestamp))
 
 
 # --- Linked accounts --------------------------------------------------------------------------
