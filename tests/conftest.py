@@ -7,22 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-_started_db = False
-
 
 def pytest_configure(config):
-    global _started_db
+    # The embedded server is left running afterwards, like any local database: test runs (and
+    # xdist workers, and a `make up` beside them) share it, each in its own database, and a run
+    # that stopped it on exit would kill the others mid-test.
     if not os.environ.get("DATABASE_URL"):
         from yalls.core import embedded_db
 
-        _started_db = embedded_db.start()
-
-
-def pytest_unconfigure(config):
-    if _started_db:
-        from yalls.core import embedded_db
-
-        embedded_db.stop()
+        embedded_db.start()
 
 
 _real_connect = socket.socket.connect

@@ -1,5 +1,6 @@
 """The HTTP API under /api/v1: every app's router, one auth, problem+json errors, OpenAPI 3."""
 
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 
 from yalls.accounts.api import me_router
@@ -8,7 +9,7 @@ from yalls.core.api import MemberAuth, install_problem_handlers
 from yalls.entities.api import router as entities_router
 
 api = NinjaAPI(
-    title="yalls API",
+    title=gettext_lazy("yalls API"),
     version="1",
     description="The yalls platform API. Authenticate with `POST /api/v1/auth/token`, then send "
     "`Authorization: Bearer <access_token>`. Errors are RFC 9457 problem+json with a stable `code`.",

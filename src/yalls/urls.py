@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from yalls import views
+from yalls.accounts import views as account_views
 from yalls.api import api
 from yalls.core.health import health
 from yalls.core.ops import views as ops_views
@@ -22,6 +23,7 @@ urlpatterns = [
     path("ops/", include("yalls.core.ops.urls")),
     path("webhooks/", include("yalls.core.webhooks.urls")),
     path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", account_views.language_set, name="set_language"),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api_docs"),
     re_path(r"^api/", views.api_not_found),

@@ -1,6 +1,7 @@
 """The web shell's own pages: home, search, the @handle dispatcher, and placeholders of later areas."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from yalls.accounts import views as account_views
 from yalls.accounts.models import User
@@ -69,7 +70,7 @@ def api_not_found(request):
     return problem_response(
         status=404,
         code="not_found",
-        title="Not found",
-        detail="No API route matches this path.",
+        title=_("Not found"),
+        detail=_("No API route matches this path."),
         request=request,
     )

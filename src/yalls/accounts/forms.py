@@ -1,6 +1,8 @@
 """Web forms of the accounts domain: the extra sign-up fields and the profile settings."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yalls.accounts.models import TIMEZONE_CHOICES
 from yalls.core.errors import DomainError
@@ -13,7 +15,9 @@ class HandleField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 30)
         kwargs.setdefault("min_length", 3)
-        kwargs.setdefault("help_text", "3–30 letters, digits or underscores. This is your @handle.")
+        kwargs.setdefault(
+            "help_text", _("3–30 letters, digits or underscores. This is your @handle.")
+        )
         super().__init__(**kwargs)
 
 
@@ -23,7 +27,9 @@ def clean_handle_value(value: str, *, owner_id=None) -> str:
     except DomainError as exc:
         raise forms.ValidationError(exc.message, code=exc.code) from exc
     if not handle_is_available(handle, except_owner_id=owner_id):
-        raise forms.ValidationError(f"@{handle} is already taken.", code="handle.taken")
+        raise forms.ValidationError(
+            _("@%(handle)s is already taken.") % {"handle": handle}, code="handle.taken"
+        )
     return handle
 
 
@@ -31,9 +37,13 @@ class SignupExtraForm(forms.Form):
     """Fields allauth's sign-up form gains (ACCOUNT_SIGNUP_FORM_CLASS)."""
 
     display_name = forms.CharField(
-        max_length=80, label="Your name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+        max_length=80,
+        label=gettext_lazy("Your name"),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    handle = HandleField(label="Handle", widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    handle = HandleField(
+        label=gettext_lazy("Handle"), widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
 
     field_order = ["display_name", "handle", "email", "password1", "password2"]
 
@@ -46,27 +56,32 @@ class SignupExtraForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(max_length=80, label="Display name")
-    handle = HandleField(label="Handle")
+    display_name = forms.CharField(max_length=80, label=gettext_lazy("Display name"))
+    handle = HandleField(label=gettext_lazy("Handle"))
     bio = forms.CharField(
-        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Bio"
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label=gettext_lazy("Bio"),
     )
     avatar = forms.FileField(
-        required=False, label="Avatar", help_text="JPEG, PNG, WebP or GIF, up to 5 MB."
+        required=False,
+        label=gettext_lazy("Avatar"),
+        help_text=gettext_lazy("JPEG, PNG, WebP or GIF, up to 5 MB."),
     )
-    remove_avatar = forms.BooleanField(required=False, label="Remove current avatar")
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone")
-    locale = forms.ChoiceField(choices=LANGUAGE_CHOICES, label="Language")
-    phone = forms.CharField(max_length=32, required=False, label="Phone (private)")
+    remove_avatar = forms.BooleanField(required=False, label=gettext_lazy("Remove current avatar"))
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label=gettext_lazy("Time zone"))
+    locale = forms.ChoiceField(choices=LANGUAGE_CHOICES, label=gettext_lazy("Language"))
+    phone = forms.CharField(max_length=32, required=False, label=gettext_lazy("Phone (private)"))
     date_of_birth = forms.DateField(
         required=False,
-        label="Date of birth (private)",
+        label=gettext_lazy("Date of birth (private)"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     postal_address = forms.CharField(
         max_length=500,
         required=False,
-        label="Postal address (private)",
+        label=gettext_lazy("Postal address (private)"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -1,8 +1,9 @@
-"""Request-level auth glue: Bearer access tokens for the API, and the member's time zone."""
+"""Request-level auth glue: Bearer access tokens for the API, the member's time zone and language."""
 
 import zoneinfo
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 
 from yalls.accounts.models import User
@@ -41,6 +42,23 @@ class BearerTokenMiddleware:
             else:
                 request.user = SimpleLazyObject(lambda: _user_from_claims(claims))
                 request.auth_method = "jwt"
+        return self.get_response(request)
+
+
+class MemberLocaleMiddleware:
+    """A signed-in member's saved language wins over the language cookie and Accept-Language
+    (which LocaleMiddleware already applied for visitors), on the web and the API alike."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            code = user.locale
+            if code in dict(settings.LANGUAGES):
+                translation.activate(code)
+                request.LANGUAGE_CODE = code
         return self.get_response(request)
 
 

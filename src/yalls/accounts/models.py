@@ -7,6 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy
 
 TIMEZONE_CHOICES = sorted(
     (tz, tz.replace("_", " ")) for tz in zoneinfo.available_timezones() if "/" in tz or tz == "UTC"
@@ -34,10 +35,10 @@ class User(AbstractBaseUser):
     """A member. Public profile fields live here; private ones in PrivateProfile (RLS-protected)."""
 
     class Role(models.TextChoices):
-        MEMBER = "member", "Member"
-        PRODUCER = "producer", "Producer"
-        MODERATOR = "moderator", "Moderator"
-        ADMIN = "admin", "Admin"
+        MEMBER = "member", gettext_lazy("Member")
+        PRODUCER = "producer", gettext_lazy("Producer")
+        MODERATOR = "moderator", gettext_lazy("Moderator")
+        ADMIN = "admin", gettext_lazy("Admin")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(max_length=254)
@@ -125,20 +126,20 @@ class LinkedAccount(models.Model):
     """A member's account elsewhere, verified by a rel="me" back-link or by a moderator."""
 
     class Provider(models.TextChoices):
-        X = "x", "X / Twitter"
-        INSTAGRAM = "instagram", "Instagram"
-        FACEBOOK = "facebook", "Facebook"
-        YOUTUBE = "youtube", "YouTube"
-        TIKTOK = "tiktok", "TikTok"
-        WEBSITE = "website", "Website"
+        X = "x", gettext_lazy("X / Twitter")
+        INSTAGRAM = "instagram", gettext_lazy("Instagram")
+        FACEBOOK = "facebook", gettext_lazy("Facebook")
+        YOUTUBE = "youtube", gettext_lazy("YouTube")
+        TIKTOK = "tiktok", gettext_lazy("TikTok")
+        WEBSITE = "website", gettext_lazy("Website")
 
     class Status(models.TextChoices):
-        UNVERIFIED = "unverified", "Not verified yet"
-        CHECKING = "checking", "Checking"
-        VERIFIED = "verified", "Verified"
-        FAILED = "failed", "Back-link not found"
-        PENDING_REVIEW = "pending_review", "Waiting for a moderator"
-        REJECTED = "rejected", "Rejected by a moderator"
+        UNVERIFIED = "unverified", gettext_lazy("Not verified yet")
+        CHECKING = "checking", gettext_lazy("Checking")
+        VERIFIED = "verified", gettext_lazy("Verified")
+        FAILED = "failed", gettext_lazy("Back-link not found")
+        PENDING_REVIEW = "pending_review", gettext_lazy("Waiting for a moderator")
+        REJECTED = "rejected", gettext_lazy("Rejected by a moderator")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="linked_accounts")

@@ -3,6 +3,7 @@
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 from user_agents import parse as parse_user_agent
 
 from yalls.accounts.models import PrivateProfile, RefreshToken, User
@@ -14,7 +15,7 @@ def access_member_by_handle(handle: str) -> User:
         User.objects.annotate(ci=Lower("handle")).filter(ci=handle.lower(), is_active=True).first()
     )
     if user is None:
-        raise NotFound("member.not_found", "No member has that handle.")
+        raise NotFound("member.not_found", _("No member has that handle."))
     return user
 
 

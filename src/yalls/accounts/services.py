@@ -13,6 +13,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yalls.accounts import errors, signin_guard, tokens
 from yalls.accounts.models import PrivateProfile, RefreshToken, User
@@ -32,14 +33,16 @@ TIMEZONES = frozenset(zoneinfo.available_timezones())
 def _validate_timezone(name: str) -> str:
     if name not in TIMEZONES:
         raise DomainError(
-            errors.TIMEZONE_INVALID, "Pick a time zone from the list.", field="timezone"
+            errors.TIMEZONE_INVALID, _("Pick a time zone from the list."), field="timezone"
         )
     return name
 
 
 def _validate_locale(code: str) -> str:
     if code not in LOCALES:
-        raise DomainError(errors.LOCALE_INVALID, "Pick a language from the list.", field="locale")
+        raise DomainError(
+            errors.LOCALE_INVALID, _("Pick a language from the list."), field="locale"
+        )
     return code
 
 
@@ -48,7 +51,7 @@ def _validate_display_name(name: str, fallback: str) -> str:
     if len(name) > 80:
         raise DomainError(
             "profile.display_name_too_long",
-            "Display names are at most 80 characters.",
+            _("Display names are at most 80 characters."),
             field="display_name",
         )
     return name
@@ -73,10 +76,10 @@ def member_create(
     """
     email = User.objects.normalize_email((email or "").strip()).lower()
     if not email:
-        raise DomainError("account.email_required", "Enter an email address.", field="email")
+        raise DomainError("account.email_required", _("Enter an email address."), field="email")
     if User.objects.annotate(ci=Lower("email")).filter(ci=email).exists():
         raise Conflict(
-            errors.EMAIL_TAKEN, "An account with that email already exists.", field="email"
+            errors.EMAIL_TAKEN, _("An account with that email already exists."), field="email"
         )
     user = User(
         email=email,
@@ -118,7 +121,7 @@ def profile_update(
     if bio is not None:
         if len(bio) > 500:
             raise DomainError(
-                "profile.bio_too_long", "Bios are at most 500 characters.", field="bio"
+                "profile.bio_too_long", _("Bios are at most 500 characters."), field="bio"
             )
         member.bio = bio.strip()
     if timezone_name is not None:
@@ -138,15 +141,17 @@ def private_profile_update(
     phone = (phone or "").strip()
     if phone and not all(ch.isdigit() or ch in "+-() ." for ch in phone):
         raise DomainError(
-            "profile.phone_invalid", "Phone numbers use digits, spaces and + - ( ).", field="phone"
+            "profile.phone_invalid",
+            _("Phone numbers use digits, spaces and + - ( )."),
+            field="phone",
         )
     if date_of_birth and date_of_birth > timezone.localdate():
         raise DomainError(
             "profile.birth_date_future",
-            "A date of birth can't be in the future.",
+            _("A date of birth can't be in the future."),
             field="date_of_birth",
         )
-    private, _ = PrivateProfile.objects.update_or_create(
+    private, _unused = PrivateProfile.objects.update_or_create(
         user=member,
         defaults={
             "phone": phone,
@@ -179,7 +184,7 @@ def _check_second_factor(user: User, code: str | None) -> None:
         return
     if not code:
         raise Unauthorized(
-            errors.MFA_REQUIRED, "Two-factor authentication is on: send the code from your app."
+            errors.MFA_REQUIRED, _("Two-factor authentication is on: send the code from your app.")
         )
     second_factors = (Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
     for authenticator in authenticators:
@@ -188,7 +193,7 @@ def _check_second_factor(user: User, code: str | None) -> None:
         ):
             authenticator.record_usage()
             return
-    raise Unauthorized(errors.MFA_INVALID, "That two-factor code is not valid.")
+    raise Unauthorized(errors.MFA_INVALID, _("That two-factor code is not valid."))
 
 
 def auth_token_obtain(
@@ -203,10 +208,10 @@ def auth_token_obtain(
         user = authenticate(email=email, password=password)
         if user is None:
             signin_guard.signin_failed(email=email, ip=ip)
-            raise Unauthorized(errors.INVALID_CREDENTIALS, "Email or password is wrong.")
+            raise Unauthorized(errors.INVALID_CREDENTIALS, _("Email or password is wrong."))
         if not EmailAddress.objects.filter(user=user, verified=True).exists():
             raise Unauthorized(
-                errors.EMAIL_UNVERIFIED, "Verify your email address before using the API."
+                errors.EMAIL_UNVERIFIED, _("Verify your email address before using the API.")
             )
         try:
             _check_second_factor(user, otp_code)
@@ -229,7 +234,7 @@ def auth_token_refresh(*, refresh_token: str, user_agent: str = "") -> dict:
             .first()
         )
         if token is None or (token.revoked_at is not None and token.used_at is None):
-            raise Unauthorized(errors.REFRESH_INVALID, "That refresh token is not valid.")
+            raise Unauthorized(errors.REFRESH_INVALID, _("That refresh token is not valid."))
         reused = token.used_at is not None
         if reused:
             # Reuse of a rotated token means it leaked: end every token descended from that sign-in.
@@ -239,13 +244,15 @@ def auth_token_refresh(*, refresh_token: str, user_agent: str = "") -> dict:
             )
         elif token.expires_at <= now or not token.user.is_active:
             raise Unauthorized(
-                errors.REFRESH_EXPIRED, "That refresh token has expired; sign in again."
+                errors.REFRESH_EXPIRED, _("That refresh token has expired; sign in again.")
             )
         else:
             token.used_at = now
             token.save(update_fields=["used_at"])
             return _token_pair(token.user, family_id=token.family_id, user_agent=user_agent)
-    raise Unauthorized(errors.REFRESH_REUSED, "That refresh token was already used; sign in again.")
+    raise Unauthorized(
+        errors.REFRESH_REUSED, _("That refresh token was already used; sign in again.")
+    )
 
 
 def auth_logout(*, refresh_token: str) -> None:
@@ -283,15 +290,17 @@ def credentials_changed(*, member: User, keep_session_key: str | None) -> None:
 def member_role_set(*, actor: User, member: User, role: str) -> User:
     """Admins change roles; every change is audited."""
     if not actor.is_staff:
-        raise Forbidden("member.role_change_forbidden", "Only admins change roles.")
+        raise Forbidden("member.role_change_forbidden", _("Only admins change roles."))
     if role not in User.Role.values:
         raise DomainError(
-            "member.role_invalid", "Pick member, producer, moderator or admin.", field="role"
+            "member.role_invalid", _("Pick member, producer, moderator or admin."), field="role"
         )
     member = User.objects.select_for_update().get(pk=member.pk)
     if member.pk == actor.pk and role != User.Role.ADMIN:
         raise DomainError(
-            "member.role_self_demotion", "Ask another admin to change your own role.", field="role"
+            "member.role_self_demotion",
+            _("Ask another admin to change your own role."),
+            field="role",
         )
     previous = member.role
     if previous != role:
@@ -323,5 +332,5 @@ def refresh_tokens_prune(*, now: datetime) -> int:
     """Delete refresh tokens that expired more than a week before `now` (the job's tick)."""
     cutoff = now - timedelta(days=7)
     with system_context():
-        deleted, _ = RefreshToken.objects.filter(expires_at__lt=cutoff).delete()
+        deleted, _unused = RefreshToken.objects.filter(expires_at__lt=cutoff).delete()
     return deleted

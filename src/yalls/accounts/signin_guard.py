@@ -11,6 +11,7 @@ import math
 import time
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from yalls.accounts import errors
 from yalls.core.errors import TooManyRequests
@@ -50,14 +51,15 @@ def signin_check(*, email: str, ip: str) -> None:
         seconds = math.ceil(wait)
         raise TooManyRequests(
             errors.TOO_MANY_ATTEMPTS,
-            f"Too many failed sign-in attempts. Try again in {seconds} seconds.",
+            _("Too many failed sign-in attempts. Try again in %(seconds)s seconds.")
+            % {"seconds": seconds},
             retry_after=seconds,
         )
 
 
 def signin_failed(*, email: str, ip: str) -> None:
     now = time.time()
-    for key, _ in _keys(email, ip):
+    for key, _scope in _keys(email, ip):
         state = cache.get(key) or {"failures": 0, "last": now}
         state = {"failures": state["failures"] + 1, "last": now}
         cache.set(key, state, timeout=max(WINDOW_SECONDS, LOCK_SECONDS))

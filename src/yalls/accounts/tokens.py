@@ -7,6 +7,7 @@ import uuid
 
 import jwt
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from yalls.accounts import errors
 from yalls.core.errors import Unauthorized
@@ -45,12 +46,12 @@ def access_token_decode(token: str) -> dict:
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized(
-            errors.TOKEN_EXPIRED, "The access token has expired; refresh it."
+            errors.TOKEN_EXPIRED, _("The access token has expired; refresh it.")
         ) from exc
     except jwt.InvalidTokenError as exc:
-        raise Unauthorized(errors.TOKEN_INVALID, "The access token is not valid.") from exc
+        raise Unauthorized(errors.TOKEN_INVALID, _("The access token is not valid.")) from exc
     if claims.get("typ") != "access":
-        raise Unauthorized(errors.TOKEN_INVALID, "The access token is not valid.")
+        raise Unauthorized(errors.TOKEN_INVALID, _("The access token is not valid."))
     return claims
 
 

@@ -1,10 +1,14 @@
 """Member pages: public profile, profile settings, security overview, sessions."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from yalls.accounts import selectors, services
 from yalls.accounts.forms import ProfileForm
@@ -62,7 +66,7 @@ def settings_profile(request):
             except DomainError as exc:
                 form.add_error(exc.field, exc.message)
             else:
-                messages.success(request, "Profile saved.")
+                messages.success(request, _("Profile saved."))
                 return redirect("settings_profile")
     else:
         form = ProfileForm(
@@ -83,6 +87,17 @@ def settings_profile(request):
         "accounts/settings_profile.html",
         {"form": form, "nav_active": "settings", "settings_tab": "profile"},
     )
+
+
+@require_POST
+def language_set(request):
+    """The language menu: Django's set_language (cookie, safe redirect back) and, for a signed-in
+    member, the saved locale too, which wins on every later request and device."""
+    response = set_language(request)
+    code = request.POST.get("language", "")
+    if request.user.is_authenticated and code in dict(settings.LANGUAGES):
+        services.profile_update(member=request.user, locale=code)
+    return response
 
 
 @login_required
@@ -112,5 +127,11 @@ def sessions_end(request):
     ended = services.member_sessions_end(
         member=request.user, session_ids=ids, keep_session_key=request.session.session_key
     )
-    messages.success(request, f"Signed out {ended} other session{'s' if ended != 1 else ''}.")
+    messages.success(
+        request,
+        ngettext(
+            "Signed out %(count)s other session.", "Signed out %(count)s other sessions.", ended
+        )
+        % {"count": ended},
+    )
     return redirect("settings_security")

@@ -3,6 +3,7 @@
 import logging
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.utils import check_csrf
@@ -50,7 +51,7 @@ class MemberAuth:
         if cookie_write and check_csrf(request) is not None:
             raise DomainError(
                 "auth.csrf_failed",
-                "CSRF check failed for a cookie-authenticated request.",
+                _("CSRF check failed for a cookie-authenticated request."),
                 status=403,
             )
         return user
@@ -82,20 +83,20 @@ def install_problem_handlers(api: NinjaAPI) -> None:
                 return problem_response(
                     status=400,
                     code="request.malformed_json",
-                    title="Malformed JSON",
-                    detail="The request body is not valid JSON.",
+                    title=_("Malformed JSON"),
+                    detail=_("The request body is not valid JSON."),
                     request=request,
                 )
             errors.append({"field": _field(err.get("loc", ())), "code": kind, "message": message})
         return problem_response(
-            status=422, code="request.validation_failed", title="Validation failed",
-            detail="Some fields are missing or invalid.", request=request, errors=errors,
+            status=422, code="request.validation_failed", title=_("Validation failed"),
+            detail=_("Some fields are missing or invalid."), request=request, errors=errors,
         )  # fmt: skip
 
     @api.exception_handler(AuthenticationError)
     def _auth(request, exc):
         return problem_response(
-            status=401, code="auth.required", title="Unauthorized", detail="Sign in or send a Bearer access token.",
+            status=401, code="auth.required", title=_("Unauthorized"), detail=_("Sign in or send a Bearer access token."),
             request=request, headers={"WWW-Authenticate": 'Bearer realm="yalls"'},
         )  # fmt: skip
 
@@ -103,8 +104,8 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     def _http(request, exc: HttpError):
         if exc.status_code == 400 and "parse request body" in str(exc):
             return problem_response(
-                status=400, code="request.malformed_json", title="Malformed JSON",
-                detail="The request body is not valid JSON.", request=request,
+                status=400, code="request.malformed_json", title=_("Malformed JSON"),
+                detail=_("The request body is not valid JSON."), request=request,
             )  # fmt: skip
         code = {
             400: "request.bad",
@@ -116,12 +117,12 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def _not_found(request, exc):
-        return problem_response(status=404, code="not_found", title="Not found", request=request)
+        return problem_response(status=404, code="not_found", title=_("Not found"), request=request)
 
     @api.exception_handler(Exception)
     def _unexpected(request, exc):
         log.exception("unhandled API error")
         return problem_response(
-            status=500, code="server.error", title="Internal error",
-            detail="Something went wrong on our side; it has been logged.", request=request,
+            status=500, code="server.error", title=_("Internal error"),
+            detail=_("Something went wrong on our side; it has been logged."), request=request,
         )  # fmt: skip

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
 from yalls.core.errors import Conflict, DomainError
 from yalls.core.models import Handle
@@ -22,11 +23,13 @@ def handle_validate(handle: str) -> str:
     if not HANDLE_RE.match(handle):
         raise DomainError(
             "handle.invalid",
-            "A handle is 3–30 characters: letters, digits and underscores.",
+            _("A handle is 3–30 characters: letters, digits and underscores."),
             field="handle",
         )
     if handle.lower() in RESERVED:
-        raise Conflict("handle.reserved", f"@{handle} is reserved.", field="handle")
+        raise Conflict(
+            "handle.reserved", _("@%(handle)s is reserved.") % {"handle": handle}, field="handle"
+        )
     return handle
 
 
@@ -41,14 +44,18 @@ def handle_claim(*, handle: str, kind: str, owner_id: UUID) -> str:
     """Claim (or move) the owner's handle; raises handle.taken when someone else has it in any case."""
     handle = handle_validate(handle)
     if not handle_is_available(handle, except_owner_id=owner_id):
-        raise Conflict("handle.taken", f"@{handle} is already taken.", field="handle")
+        raise Conflict(
+            "handle.taken", _("@%(handle)s is already taken.") % {"handle": handle}, field="handle"
+        )
     try:
         with transaction.atomic():
             Handle.objects.update_or_create(
                 kind=kind, owner_id=owner_id, defaults={"handle": handle}
             )
     except IntegrityError as exc:  # lost a race with a concurrent claim
-        raise Conflict("handle.taken", f"@{handle} is already taken.", field="handle") from exc
+        raise Conflict(
+            "handle.taken", _("@%(handle)s is already taken.") % {"handle": handle}, field="handle"
+        ) from exc
     return handle
 
 

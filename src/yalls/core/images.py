@@ -3,6 +3,7 @@
 from io import BytesIO
 
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from yalls.core.errors import DomainError
@@ -18,7 +19,7 @@ def image_square_thumbnail(
     if upload.size > max_bytes:
         raise DomainError(
             "image.too_large",
-            f"Images must be at most {max_bytes // (1024 * 1024)} MB.",
+            _("Images must be at most %(value)s MB.") % {"value": max_bytes // (1024 * 1024)},
             field=field,
         )
     try:
@@ -26,10 +27,12 @@ def image_square_thumbnail(
         with Image.open(upload) as probe:
             if probe.format not in ALLOWED_FORMATS:
                 raise DomainError(
-                    "image.unsupported_type", "Use a JPEG, PNG, WebP or GIF image.", field=field
+                    "image.unsupported_type", _("Use a JPEG, PNG, WebP or GIF image."), field=field
                 )
             if probe.width * probe.height > MAX_PIXELS:
-                raise DomainError("image.too_large", "That image has too many pixels.", field=field)
+                raise DomainError(
+                    "image.too_large", _("That image has too many pixels."), field=field
+                )
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as image:
@@ -39,7 +42,7 @@ def image_square_thumbnail(
             image.save(out, format="WEBP", quality=85)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DomainError(
-            "image.invalid", "That file is not an image we can read.", field=field
+            "image.invalid", _("That file is not an image we can read."), field=field
         ) from exc
     return ContentFile(out.getvalue())
 

@@ -1,6 +1,7 @@
 """NUL characters can't be stored in PostgreSQL text: refuse them at the edge with a clear 400."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from yalls.core.errors import problem_response
 
@@ -29,8 +30,8 @@ def _refuse(request):
         return problem_response(
             status=400,
             code="request.nul_character",
-            title="Bad request",
-            detail="The request contains a NUL character.",
+            title=_("Bad request"),
+            detail=_("The request contains a NUL character."),
             request=request,
         )
     return render(

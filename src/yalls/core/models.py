@@ -4,14 +4,15 @@ import uuid
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy
 
 
 class Handle(models.Model):
     """Who owns an @handle. Members and entities share one namespace so a mention is never ambiguous."""
 
     class Kind(models.TextChoices):
-        MEMBER = "member", "Member"
-        ENTITY = "entity", "Entity"
+        MEMBER = "member", gettext_lazy("Member")
+        ENTITY = "entity", gettext_lazy("Entity")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     handle = models.CharField(max_length=30)

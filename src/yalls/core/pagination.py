@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from yalls.core.errors import DomainError
 
@@ -32,7 +33,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(created), pk
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
         raise DomainError(
-            "pagination.bad_cursor", "That cursor is not valid.", field="cursor"
+            "pagination.bad_cursor", _("That cursor is not valid."), field="cursor"
         ) from exc
 
 
@@ -46,7 +47,7 @@ def paginate(queryset: QuerySet, *, cursor: str | None, limit: int | None) -> Pa
             pk = queryset.model._meta.pk.to_python(raw_pk)
         except ValidationError as exc:
             raise DomainError(
-                "pagination.bad_cursor", "That cursor is not valid.", field="cursor"
+                "pagination.bad_cursor", _("That cursor is not valid."), field="cursor"
             ) from exc
         qs = qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
     rows = list(qs[: size + 1])

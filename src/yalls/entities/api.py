@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -353,7 +354,7 @@ def edge_requests(request, handle: str, cursor: str | None = None, limit: int = 
     entity = selectors.access_entity(request.auth, handle)
     if not selectors.controls(request.auth, entity):
         raise Forbidden(
-            errors.EDGE_NOT_ALLOWED, "Only the entity's owners and managers see its requests."
+            errors.EDGE_NOT_ALLOWED, _("Only the entity's owners and managers see its requests.")
         )
     page = paginate(selectors.edge_requests_incoming(entity), cursor=cursor, limit=limit)
     return {"items": page.items, "next_cursor": page.next_cursor}
@@ -363,7 +364,7 @@ def _decide(request, handle: str, edge_id: str, accept: bool) -> Edge:
     entity = selectors.access_entity(request.auth, handle)
     edge = selectors.access_edge(request.auth, entity, edge_id)
     if edge.target_id != entity.pk:
-        raise NotFound(errors.EDGE_NOT_FOUND, "No such request for this entity.")
+        raise NotFound(errors.EDGE_NOT_FOUND, _("No such request for this entity."))
     return _edge_out(services.edge_decide(actor=request.auth, edge=edge, accept=accept))
 
 

@@ -1,35 +1,48 @@
 """Web forms of the entities domain."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from yalls.entities.models import EntityKind, Horse
 
 
 class EntityForm(forms.Form):
     kind = forms.ModelChoiceField(
-        queryset=EntityKind.objects.all(), empty_label=None, label="Kind", to_field_name="slug"
+        queryset=EntityKind.objects.all(),
+        empty_label=None,
+        label=gettext_lazy("Kind"),
+        to_field_name="slug",
     )
-    display_name = forms.CharField(max_length=80, label="Name")
+    display_name = forms.CharField(max_length=80, label=gettext_lazy("Name"))
     handle = forms.CharField(
         max_length=30,
         min_length=3,
-        label="Handle",
-        help_text="3–30 letters, digits or underscores.",
+        label=gettext_lazy("Handle"),
+        help_text=gettext_lazy("3–30 letters, digits or underscores."),
     )
     bio = forms.CharField(
-        max_length=1000, required=False, label="About", widget=forms.Textarea(attrs={"rows": 4})
+        max_length=1000,
+        required=False,
+        label=gettext_lazy("About"),
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     avatar = forms.FileField(
-        required=False, label="Picture", help_text="JPEG, PNG, WebP or GIF, up to 5 MB."
+        required=False,
+        label=gettext_lazy("Picture"),
+        help_text=gettext_lazy("JPEG, PNG, WebP or GIF, up to 5 MB."),
     )
-    breed = forms.CharField(max_length=80, required=False, label="Breed")
-    sex = forms.ChoiceField(choices=[("", "—"), *Horse.Sex.choices], required=False, label="Sex")
-    colour = forms.CharField(max_length=50, required=False, label="Colour")
+    breed = forms.CharField(max_length=80, required=False, label=gettext_lazy("Breed"))
+    sex = forms.ChoiceField(
+        choices=[("", "—"), *Horse.Sex.choices], required=False, label=gettext_lazy("Sex")
+    )
+    colour = forms.CharField(max_length=50, required=False, label=gettext_lazy("Colour"))
     foaling_date = forms.DateField(
-        required=False, label="Foaling date", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=gettext_lazy("Foaling date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     registration_number = forms.CharField(
-        max_length=60, required=False, label="Registration number"
+        max_length=60, required=False, label=gettext_lazy("Registration number")
     )
 
     def __init__(self, *args, editing: bool = False, **kwargs):
@@ -46,19 +59,23 @@ class EntityForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    new_owner = forms.CharField(max_length=31, label="New owner's handle")
+    new_owner = forms.CharField(max_length=31, label=gettext_lazy("New owner's handle"))
 
 
 class MemberForm(forms.Form):
-    member = forms.CharField(max_length=31, label="Member's handle")
-    role = forms.ChoiceField(choices=[("manager", "Manager"), ("editor", "Editor")], label="Role")
+    member = forms.CharField(max_length=31, label=gettext_lazy("Member's handle"))
+    role = forms.ChoiceField(
+        choices=[("manager", "Manager"), ("editor", "Editor")], label=gettext_lazy("Role")
+    )
 
 
 class EdgeForm(forms.Form):
     """Add a relation from the entity to another one."""
 
     target = forms.CharField(
-        max_length=31, label="Other entity's handle", help_text="For example @thunder_road."
+        max_length=31,
+        label=gettext_lazy("Other entity's handle"),
+        help_text=gettext_lazy("For example @thunder_road."),
     )
     type = forms.ChoiceField(
         choices=[
@@ -69,21 +86,23 @@ class EdgeForm(forms.Form):
             ("sponsors", "Sponsors"),
             ("partners", "Partners with"),
         ],
-        label="Relation",
+        label=gettext_lazy("Relation"),
     )
     parent_role = forms.ChoiceField(
         choices=[("", "—"), ("sire", "Sire"), ("dam", "Dam")],
         required=False,
-        label="Parent role",
-        help_text="Only for “is offspring of”: is the other horse the sire or the dam?",
+        label=gettext_lazy("Parent role"),
+        help_text=gettext_lazy(
+            "Only for “is offspring of”: is the other horse the sire or the dam?"
+        ),
     )
     allow_crosspost = forms.BooleanField(
         required=False,
-        label="Allow cross-posting",
-        help_text="Posts of this entity may target the other one without approval.",
+        label=gettext_lazy("Allow cross-posting"),
+        help_text=gettext_lazy("Posts of this entity may target the other one without approval."),
     )
     auto_propagate = forms.BooleanField(
         required=False,
-        label="Auto-propagate",
-        help_text="Posts approved here are copied to the other entity.",
+        label=gettext_lazy("Auto-propagate"),
+        help_text=gettext_lazy("Posts approved here are copied to the other entity."),
     )

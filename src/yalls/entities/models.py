@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 def entity_avatar_path(instance, filename: str) -> str:
@@ -21,7 +22,7 @@ class EntityKind(models.Model):
     plural = models.CharField(max_length=50)
     description = models.CharField(max_length=200, blank=True)
     is_horse = models.BooleanField(
-        default=False, help_text="Entities of this kind carry horse details."
+        default=False, help_text=gettext_lazy("Entities of this kind carry horse details.")
     )
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -68,9 +69,9 @@ class Entity(models.Model):
 
 class EntityMember(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MANAGER = "manager", "Manager"
-        EDITOR = "editor", "Editor"
+        OWNER = "owner", gettext_lazy("Owner")
+        MANAGER = "manager", gettext_lazy("Manager")
+        EDITOR = "editor", gettext_lazy("Editor")
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="memberships")
     member = models.ForeignKey(
@@ -98,11 +99,11 @@ class Horse(models.Model):
     """Horse details of an entity whose kind is a horse."""
 
     class Sex(models.TextChoices):
-        MARE = "mare", "Mare"
-        STALLION = "stallion", "Stallion"
-        GELDING = "gelding", "Gelding"
-        FILLY = "filly", "Filly"
-        COLT = "colt", "Colt"
+        MARE = "mare", gettext_lazy("Mare")
+        STALLION = "stallion", gettext_lazy("Stallion")
+        GELDING = "gelding", gettext_lazy("Gelding")
+        FILLY = "filly", gettext_lazy("Filly")
+        COLT = "colt", gettext_lazy("Colt")
 
     entity = models.OneToOneField(
         Entity, primary_key=True, on_delete=models.CASCADE, related_name="horse"
@@ -123,21 +124,21 @@ class Edge(models.Model):
     entity without approval; `auto_propagate` copies a post approved on the source to the target."""
 
     class Type(models.TextChoices):
-        OWNS = "owns", "Owns"
-        MANAGES = "manages", "Manages"
-        BRAND_OF = "brand_of", "Brand of"
-        OFFSPRING_OF = "offspring_of", "Offspring of"
-        SPONSORS = "sponsors", "Sponsors"
-        PARTNERS = "partners", "Partners"
+        OWNS = "owns", gettext_lazy("Owns")
+        MANAGES = "manages", gettext_lazy("Manages")
+        BRAND_OF = "brand_of", gettext_lazy("Brand of")
+        OFFSPRING_OF = "offspring_of", gettext_lazy("Offspring of")
+        SPONSORS = "sponsors", gettext_lazy("Sponsors")
+        PARTNERS = "partners", gettext_lazy("Partners")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for acceptance"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", gettext_lazy("Waiting for acceptance")
+        ACCEPTED = "accepted", gettext_lazy("Accepted")
+        REJECTED = "rejected", gettext_lazy("Rejected")
 
     class ParentRole(models.TextChoices):
-        SIRE = "sire", "Sire"
-        DAM = "dam", "Dam"
+        SIRE = "sire", gettext_lazy("Sire")
+        DAM = "dam", gettext_lazy("Dam")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     source = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="edges_out")

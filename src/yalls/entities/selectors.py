@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
 from yalls.accounts.models import User
 from yalls.core.errors import NotFound
@@ -28,7 +29,7 @@ def access_entity(member: User | None, handle: str) -> Entity:
         .first()
     )
     if entity is None or (entity.is_archived and member_role(member, entity) is None):
-        raise NotFound(errors.NOT_FOUND, "No entity has that handle.")
+        raise NotFound(errors.NOT_FOUND, _("No entity has that handle."))
     return entity
 
 
@@ -151,10 +152,10 @@ def access_edge(member: User | None, entity: Entity, edge_id) -> Edge:
     try:
         UUID(str(edge_id))
     except ValueError as exc:
-        raise NotFound(errors.EDGE_NOT_FOUND, "No such relation.") from exc
+        raise NotFound(errors.EDGE_NOT_FOUND, _("No such relation.")) from exc
     edge = edges_touching(entity).filter(pk=edge_id).first()
     if edge is None:
-        raise NotFound(errors.EDGE_NOT_FOUND, "No such relation.")
+        raise NotFound(errors.EDGE_NOT_FOUND, _("No such relation."))
     return edge
 
 

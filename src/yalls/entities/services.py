@@ -5,6 +5,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yalls.accounts.models import User
 from yalls.accounts.selectors import access_member_by_handle
@@ -25,7 +26,7 @@ METADATA_MAX_BYTES = 16 * 1024
 def _kind(slug: str) -> EntityKind:
     kind = EntityKind.objects.filter(slug=slug).first()
     if kind is None:
-        raise DomainError(errors.KIND_UNKNOWN, "Pick a kind from the list.", field="kind")
+        raise DomainError(errors.KIND_UNKNOWN, _("Pick a kind from the list."), field="kind")
     return kind
 
 
@@ -33,7 +34,13 @@ def _require_role(actor: User, entity: Entity, roles: set[str], action: str) -> 
     role = member_role(actor, entity)
     if role not in roles:
         raise Forbidden(
-            errors.NOT_ALLOWED, f"Only the entity's {' or '.join(sorted(roles))}s can {action}."
+            errors.NOT_ALLOWED,
+            (
+                _("Only the entity's owner can %(action)s.")
+                if roles == {EntityMember.Role.OWNER}
+                else _("Only the entity's owners and managers can %(action)s.")
+            )
+            % {"action": action},
         )
     return role
 
@@ -41,23 +48,23 @@ def _require_role(actor: User, entity: Entity, roles: set[str], action: str) -> 
 def _validate_metadata(metadata) -> dict:
     if not isinstance(metadata, dict):
         raise DomainError(
-            errors.METADATA_INVALID, "Metadata must be a JSON object.", field="metadata"
+            errors.METADATA_INVALID, _("Metadata must be a JSON object."), field="metadata"
         )
     try:
         encoded = json.dumps(metadata, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise DomainError(
             errors.METADATA_INVALID,
-            "Metadata must be plain JSON (no NaN or Infinity).",
+            _("Metadata must be plain JSON (no NaN or Infinity)."),
             field="metadata",
         ) from exc
     if "\\u0000" in encoded:
         raise DomainError(
-            errors.METADATA_INVALID, "Metadata can't contain NUL characters.", field="metadata"
+            errors.METADATA_INVALID, _("Metadata can't contain NUL characters."), field="metadata"
         )
     if len(encoded) > METADATA_MAX_BYTES:
         raise DomainError(
-            errors.METADATA_INVALID, "Metadata is limited to 16 KB.", field="metadata"
+            errors.METADATA_INVALID, _("Metadata is limited to 16 KB."), field="metadata"
         )
     return metadata
 
@@ -67,22 +74,25 @@ def _apply_horse(entity: Entity, horse_fields: dict) -> None:
     if not entity.kind.is_horse:
         if any(v not in (None, "") for v in given.values()):
             raise DomainError(
-                errors.HORSE_FIELDS_ON_NON_HORSE, "Only horses have breed, sex and foaling details."
+                errors.HORSE_FIELDS_ON_NON_HORSE,
+                _("Only horses have breed, sex and foaling details."),
             )
         return
     foaling = given.get("foaling_date")
     if isinstance(foaling, date) and foaling > timezone.localdate():
         raise DomainError(
             errors.FOALING_DATE_FUTURE,
-            "A foaling date can't be in the future.",
+            _("A foaling date can't be in the future."),
             field="foaling_date",
         )
     sex = given.get("sex")
     if sex and sex not in Horse.Sex.values:
         raise DomainError(
-            "entity.horse_sex_invalid", "Pick mare, stallion, gelding, filly or colt.", field="sex"
+            "entity.horse_sex_invalid",
+            _("Pick mare, stallion, gelding, filly or colt."),
+            field="sex",
         )
-    horse, _ = Horse.objects.get_or_create(entity=entity)
+    horse, _unused = Horse.objects.get_or_create(entity=entity)
     for key, value in given.items():
         setattr(horse, key, value if value is not None or key == "foaling_date" else "")
     horse.save()
@@ -104,7 +114,7 @@ def entity_create(
     display_name = (display_name or "").strip()
     if not display_name:
         raise DomainError(
-            "entity.display_name_required", "Give the entity a name.", field="display_name"
+            "entity.display_name_required", _("Give the entity a name."), field="display_name"
         )
     entity = Entity(
         display_name=display_name[:80],
@@ -138,15 +148,15 @@ def entity_update(
 ) -> Entity:
     """Owners and managers edit; only the given fields change."""
     entity = Entity.objects.select_for_update().select_related("kind").get(pk=entity.pk)
-    _require_role(actor, entity, EDIT_ROLES, "edit it")
+    _require_role(actor, entity, EDIT_ROLES, _("edit it"))
     if entity.is_archived:
-        raise Conflict(errors.ARCHIVED, "Restore this entity before editing it.")
+        raise Conflict(errors.ARCHIVED, _("Restore this entity before editing it."))
     if handle is not None and handle != entity.handle:
         entity.handle = handle_claim(handle=handle, kind=Handle.Kind.ENTITY, owner_id=entity.id)
     if display_name is not None:
         if not display_name.strip():
             raise DomainError(
-                "entity.display_name_required", "Give the entity a name.", field="display_name"
+                "entity.display_name_required", _("Give the entity a name."), field="display_name"
             )
         entity.display_name = display_name.strip()[:80]
     if bio is not None:
@@ -165,9 +175,9 @@ def entity_update(
 @transaction.atomic
 def entity_archive(*, actor: User, entity: Entity) -> Entity:
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
-    _require_role(actor, entity, {EntityMember.Role.OWNER}, "archive it")
+    _require_role(actor, entity, {EntityMember.Role.OWNER}, _("archive it"))
     if entity.is_archived:
-        raise Conflict(errors.ARCHIVED, "This entity is already archived.")
+        raise Conflict(errors.ARCHIVED, _("This entity is already archived."))
     entity.archived_at = timezone.now()
     entity.save(update_fields=["archived_at", "updated_at"])
     audit_record(actor=actor, action="entity.archived", target_type="entity", target_id=entity.pk)
@@ -177,9 +187,9 @@ def entity_archive(*, actor: User, entity: Entity) -> Entity:
 @transaction.atomic
 def entity_restore(*, actor: User, entity: Entity) -> Entity:
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
-    _require_role(actor, entity, {EntityMember.Role.OWNER}, "restore it")
+    _require_role(actor, entity, {EntityMember.Role.OWNER}, _("restore it"))
     if not entity.is_archived:
-        raise Conflict(errors.NOT_ARCHIVED, "This entity is not archived.")
+        raise Conflict(errors.NOT_ARCHIVED, _("This entity is not archived."))
     entity.archived_at = None
     entity.save(update_fields=["archived_at", "updated_at"])
     audit_record(actor=actor, action="entity.restored", target_type="entity", target_id=entity.pk)
@@ -190,16 +200,16 @@ def entity_restore(*, actor: User, entity: Entity) -> Entity:
 def entity_transfer_ownership(*, actor: User, entity: Entity, new_owner_handle: str) -> Entity:
     """Hand the entity to another member; the previous owner stays on as a manager."""
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
-    _require_role(actor, entity, {EntityMember.Role.OWNER}, "transfer it")
+    _require_role(actor, entity, {EntityMember.Role.OWNER}, _("transfer it"))
     try:
         new_owner = access_member_by_handle(new_owner_handle.strip().lstrip("@"))
     except NotFound as exc:
         raise DomainError(
-            errors.TRANSFER_TARGET_UNKNOWN, "No member has that handle.", field="new_owner"
+            errors.TRANSFER_TARGET_UNKNOWN, _("No member has that handle."), field="new_owner"
         ) from exc
     if new_owner.pk == entity.owner_id:
         raise DomainError(
-            errors.TRANSFER_TO_SELF, "You already own this entity.", field="new_owner"
+            errors.TRANSFER_TO_SELF, _("You already own this entity."), field="new_owner"
         )
     previous_owner_id = entity.owner_id
     EntityMember.objects.filter(entity=entity, member_id=previous_owner_id).update(
@@ -225,23 +235,23 @@ def entity_member_set(
     *, actor: User, entity: Entity, member_handle: str, role: str
 ) -> EntityMember:
     """Add a member or change their role. Managers may add editors and managers; owners anything but owner."""
-    actor_role = _require_role(actor, entity, EDIT_ROLES, "manage its members")
+    actor_role = _require_role(actor, entity, EDIT_ROLES, _("manage its members"))
     if role not in (EntityMember.Role.MANAGER, EntityMember.Role.EDITOR):
         raise DomainError(
             errors.MEMBER_ROLE_INVALID,
-            "Members are managers or editors; transfer ownership to change the owner.",
+            _("Members are managers or editors; transfer ownership to change the owner."),
             field="role",
         )
     try:
         member = access_member_by_handle(member_handle.strip().lstrip("@"))
     except NotFound as exc:
         raise DomainError(
-            errors.MEMBER_UNKNOWN, "No member has that handle.", field="member"
+            errors.MEMBER_UNKNOWN, _("No member has that handle."), field="member"
         ) from exc
     if member.pk == entity.owner_id:
         raise Conflict(
             errors.CANNOT_REMOVE_OWNER,
-            "The owner's role changes only by transferring ownership.",
+            _("The owner's role changes only by transferring ownership."),
             field="member",
         )
     if (
@@ -251,8 +261,8 @@ def entity_member_set(
         ).exists()
         and member.pk != actor.pk
     ):
-        raise Forbidden(errors.NOT_ALLOWED, "Only the owner can change another manager's role.")
-    membership, _ = EntityMember.objects.update_or_create(
+        raise Forbidden(errors.NOT_ALLOWED, _("Only the owner can change another manager's role."))
+    membership, _unused = EntityMember.objects.update_or_create(
         entity=entity, member=member, defaults={"role": role}
     )
     audit_record(
@@ -267,19 +277,19 @@ def entity_member_remove(*, actor: User, entity: Entity, member_handle: str) -> 
     try:
         member = access_member_by_handle(member_handle.strip().lstrip("@"))
     except NotFound as exc:
-        raise NotFound(errors.MEMBER_UNKNOWN, "No member has that handle.") from exc
+        raise NotFound(errors.MEMBER_UNKNOWN, _("No member has that handle.")) from exc
     if member.pk != actor.pk:  # anyone may leave; removing others needs owner or manager
-        actor_role = _require_role(actor, entity, EDIT_ROLES, "remove members")
+        actor_role = _require_role(actor, entity, EDIT_ROLES, _("remove members"))
         target_is_manager = EntityMember.objects.filter(
             entity=entity, member=member, role=EntityMember.Role.MANAGER
         ).exists()
         if target_is_manager and actor_role != EntityMember.Role.OWNER:
-            raise Forbidden(errors.NOT_ALLOWED, "Only the owner can remove another manager.")
+            raise Forbidden(errors.NOT_ALLOWED, _("Only the owner can remove another manager."))
     if member.pk == entity.owner_id:
-        raise Conflict(errors.CANNOT_REMOVE_OWNER, "Transfer ownership before the owner leaves.")
-    deleted, _ = EntityMember.objects.filter(entity=entity, member=member).delete()
+        raise Conflict(errors.CANNOT_REMOVE_OWNER, _("Transfer ownership before the owner leaves."))
+    deleted, _unused = EntityMember.objects.filter(entity=entity, member=member).delete()
     if not deleted:
-        raise NotFound(errors.MEMBER_UNKNOWN, "That member is not on this entity.")
+        raise NotFound(errors.MEMBER_UNKNOWN, _("That member is not on this entity."))
     audit_record(
         actor=actor, action="entity.member_removed", target_type="entity", target_id=entity.pk,
         metadata={"member": str(member.pk)},
@@ -333,29 +343,29 @@ def _validate_edge_shape(source: Entity, target: Entity, edge_type: str, parent_
     if edge_type not in Edge.Type.values:
         raise DomainError(
             errors.EDGE_TYPE_INVALID,
-            "Pick owns, manages, brand of, offspring of, sponsors or partners.",
+            _("Pick owns, manages, brand of, offspring of, sponsors or partners."),
             field="type",
         )
     if source.pk == target.pk:
-        raise DomainError(errors.EDGE_SELF, "An entity can't relate to itself.", field="target")
+        raise DomainError(errors.EDGE_SELF, _("An entity can't relate to itself."), field="target")
     if source.is_archived or target.is_archived:
-        raise Conflict(errors.EDGE_ARCHIVED, "Archived entities can't gain new relations.")
+        raise Conflict(errors.EDGE_ARCHIVED, _("Archived entities can't gain new relations."))
     if edge_type != Edge.Type.OFFSPRING_OF:
         if parent_role:
             raise DomainError(
                 errors.EDGE_PARENT_ROLE_INVALID,
-                "Sire or dam applies only to offspring of.",
+                _("Sire or dam applies only to offspring of."),
                 field="parent_role",
             )
         return
     if not (source.kind.is_horse and target.kind.is_horse):
         raise DomainError(
-            errors.EDGE_NOT_HORSE, "Offspring of links a horse to a horse.", field="target"
+            errors.EDGE_NOT_HORSE, _("Offspring of links a horse to a horse."), field="target"
         )
     if parent_role not in Edge.ParentRole.values:
         raise DomainError(
             errors.EDGE_PARENT_ROLE_INVALID,
-            "Say whether the parent is the sire or the dam.",
+            _("Say whether the parent is the sire or the dam."),
             field="parent_role",
         )
     sex = _horse_sex(target)
@@ -364,7 +374,8 @@ def _validate_edge_shape(source: Entity, target: Entity, edge_type: str, parent_
     ):
         raise DomainError(
             errors.EDGE_PARENT_SEX_MISMATCH,
-            f"@{target.handle} is a {sex}, so can't be the {parent_role}.",
+            _("@%(handle)s is a %(sex)s, so can't be the %(parent_role)s.")
+            % {"handle": target.handle, "sex": sex, "parent_role": parent_role},
             field="parent_role",
         )
 
@@ -382,7 +393,8 @@ def _check_no_cycle(source: Entity, target: Entity, edge_type: str) -> None:
         what = "ancestor" if edge_type == Edge.Type.OFFSPRING_OF else "parent"
         raise Conflict(
             errors.EDGE_CYCLE,
-            f"That would make @{child.handle} its own {what}.",
+            _("That would make @%(handle)s its own %(what)s.")
+            % {"handle": child.handle, "what": what},
             field="target",
         )
 
@@ -391,13 +403,13 @@ def _resolve_target(actor: User, target_handle: str) -> Entity:
     handle = (target_handle or "").strip().lstrip("@")
     if not handle:
         raise DomainError(
-            errors.EDGE_TARGET_UNKNOWN, "Give the other entity's handle.", field="target"
+            errors.EDGE_TARGET_UNKNOWN, _("Give the other entity's handle."), field="target"
         )
     try:
         return _sel.access_entity(actor, handle[:31])
     except NotFound as exc:
         raise DomainError(
-            errors.EDGE_TARGET_UNKNOWN, "No entity has that handle.", field="target"
+            errors.EDGE_TARGET_UNKNOWN, _("No entity has that handle."), field="target"
         ) from exc
 
 
@@ -418,7 +430,7 @@ def edge_create(
     if not _sel.controls(actor, source):
         raise Forbidden(
             errors.EDGE_NOT_ALLOWED,
-            "Only the entity's owners and managers can add relations from it.",
+            _("Only the entity's owners and managers can add relations from it."),
         )
     target = _resolve_target(actor, target_handle)
     parent_role = (parent_role or "").strip()
@@ -429,10 +441,11 @@ def edge_create(
         if existing.status == Edge.Status.REJECTED:
             raise Conflict(
                 errors.EDGE_DECLINED,
-                f"@{target.handle} declined this relation. Remove the declined request to ask again.",
+                _("@%(handle)s declined this relation. Remove the declined request to ask again.")
+                % {"handle": target.handle},
                 field="target",
             )
-        raise Conflict(errors.EDGE_DUPLICATE, "This relation already exists.", field="target")
+        raise Conflict(errors.EDGE_DUPLICATE, _("This relation already exists."), field="target")
     if type == Edge.Type.OFFSPRING_OF:
         taken = (
             Edge.objects.filter(source=source, type=type, parent_role=parent_role)
@@ -442,7 +455,8 @@ def edge_create(
         if taken:
             raise Conflict(
                 errors.EDGE_DUPLICATE_PARENT,
-                f"@{source.handle} already has a {parent_role}. Remove it first.",
+                _("@%(handle)s already has a %(parent_role)s. Remove it first.")
+                % {"handle": source.handle, "parent_role": parent_role},
                 field="parent_role",
             )
     _check_no_cycle(source, target, type)
@@ -463,7 +477,7 @@ def edge_create(
             if "one_sire_one_dam" in str(exc)
             else errors.EDGE_DUPLICATE
         )
-        raise Conflict(code, "This relation was just added by someone else.") from exc
+        raise Conflict(code, _("This relation was just added by someone else.")) from exc
     _edge_audit(actor, "edge.created", edge)
     return edge
 
@@ -479,10 +493,11 @@ def edge_decide(*, actor: User, edge: Edge, accept: bool) -> Edge:
     if not _sel.controls(actor, edge.target):
         raise Forbidden(
             errors.EDGE_NOT_ALLOWED,
-            f"Only @{edge.target.handle}'s owners and managers can answer this request.",
+            _("Only @%(handle)s's owners and managers can answer this request.")
+            % {"handle": edge.target.handle},
         )
     if edge.status != Edge.Status.PENDING:
-        raise Conflict(errors.EDGE_NOT_PENDING, "This request was already answered.")
+        raise Conflict(errors.EDGE_NOT_PENDING, _("This request was already answered."))
     edge.status = Edge.Status.ACCEPTED if accept else Edge.Status.REJECTED
     edge.decided_by = actor
     edge.decided_at = timezone.now()
@@ -506,7 +521,7 @@ def edge_update(
     on_source, on_target = _sel.controls(actor, edge.source), _sel.controls(actor, edge.target)
     if not (on_source or on_target):
         raise Forbidden(
-            errors.EDGE_NOT_ALLOWED, "Only owners and managers of either side can change this."
+            errors.EDGE_NOT_ALLOWED, _("Only owners and managers of either side can change this.")
         )
     changes = {}
     for name, value in (("allow_crosspost", allow_crosspost), ("auto_propagate", auto_propagate)):
@@ -515,15 +530,16 @@ def edge_update(
         turning_on = bool(value)
         if turning_on:
             if edge.status == Edge.Status.REJECTED:
-                raise Conflict(errors.EDGE_NOT_PENDING, "This request was declined.")
+                raise Conflict(errors.EDGE_NOT_PENDING, _("This request was declined."))
             if edge.status == Edge.Status.ACCEPTED and not on_target:
                 raise Forbidden(
                     errors.EDGE_NOT_ALLOWED,
-                    f"Only @{edge.target.handle}'s owners and managers can switch this on.",
+                    _("Only @%(handle)s's owners and managers can switch this on.")
+                    % {"handle": edge.target.handle},
                 )
             if edge.status == Edge.Status.PENDING and not on_source:
                 raise Forbidden(
-                    errors.EDGE_NOT_ALLOWED, "Accept the request first, then switch this on."
+                    errors.EDGE_NOT_ALLOWED, _("Accept the request first, then switch this on.")
                 )
         changes[name] = bool(value)
     if not changes:
@@ -541,7 +557,7 @@ def edge_remove(*, actor: User, edge: Edge) -> None:
     edge = _locked(edge)
     if not (_sel.controls(actor, edge.source) or _sel.controls(actor, edge.target)):
         raise Forbidden(
-            errors.EDGE_NOT_ALLOWED, "Only owners and managers of either side can remove this."
+            errors.EDGE_NOT_ALLOWED, _("Only owners and managers of either side can remove this.")
         )
     _edge_audit(actor, "edge.removed", edge)
     edge.delete()

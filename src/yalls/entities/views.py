@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yalls.core.errors import DomainError
@@ -60,7 +61,9 @@ def entity_create(request):
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"{entity.display_name} is live.")
+            messages.success(
+                request, _("%(display_name)s is live.") % {"display_name": entity.display_name}
+            )
             return redirect("profile", entity.handle)
     return render(
         request, "entities/form.html", {"form": form, "creating": True, "nav_active": "entities"}
@@ -97,7 +100,7 @@ def entity_edit(request, handle: str):
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect("profile", entity.handle)
     return render(
         request,
@@ -226,10 +229,14 @@ def entity_edges(request, handle: str):
         else:
             if edge.status == edge.Status.PENDING:
                 messages.success(
-                    request, f"Request sent: @{edge.target.handle} must accept it first."
+                    request,
+                    _("Request sent: @%(handle)s must accept it first.")
+                    % {"handle": edge.target.handle},
                 )
             else:
-                messages.success(request, f"Relation to @{edge.target.handle} added.")
+                messages.success(
+                    request, _("Relation to @%(handle)s added.") % {"handle": edge.target.handle}
+                )
             return redirect("entity_edges", entity.handle)
     edges = list(selectors.edges_touching(entity).order_by("created_at", "id"))
     rows = [
@@ -277,7 +284,7 @@ def entity_edge_toggle(request, handle: str, edge_id):
     """One toggle from a POST form: `field` is allow_crosspost or auto_propagate, `value` on/off."""
     field = request.POST.get("field", "")
     if field not in ("allow_crosspost", "auto_propagate"):
-        messages.error(request, "Pick a setting to change.")
+        messages.error(request, _("Pick a setting to change."))
         return redirect("entity_edges", handle)
     value = request.POST.get("value") == "on"
     label = "Cross-posting" if field == "allow_crosspost" else "Auto-propagation"

@@ -6,21 +6,22 @@ from datetime import time
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class Category(models.TextChoices):
-    SOCIAL = "social", "Social"
-    ORDERS = "orders", "Orders"
-    EVENTS = "events", "Events"
-    FARM = "farm", "Farm"
-    AI = "ai", "Rocker"
-    SYSTEM = "system", "System"
+    SOCIAL = "social", gettext_lazy("Social")
+    ORDERS = "orders", gettext_lazy("Orders")
+    EVENTS = "events", gettext_lazy("Events")
+    FARM = "farm", gettext_lazy("Farm")
+    AI = "ai", gettext_lazy("Rocker")
+    SYSTEM = "system", gettext_lazy("System")
 
 
 class Lane(models.TextChoices):
-    PRIORITY = "priority", "Priority"
-    SOCIAL = "social", "Social"
-    SYSTEM = "system", "System"
+    PRIORITY = "priority", gettext_lazy("Priority")
+    SOCIAL = "social", gettext_lazy("Social")
+    SYSTEM = "system", gettext_lazy("System")
 
 
 class Notification(models.Model):
@@ -31,12 +32,12 @@ class Notification(models.Model):
     opted out, muted, blocked); quiet-hours holds become visible at `visible_at`."""
 
     class HeldReason(models.TextChoices):
-        QUIET_HOURS = "quiet_hours", "Quiet hours"
-        DAILY_CAP = "daily_cap", "Daily cap reached"
-        OPTED_OUT = "opted_out", "Category turned off"
-        MUTED = "muted", "Muted"
-        BLOCKED = "blocked", "Blocked"
-        IN_APP_OFF = "in_app_off", "In-app turned off"
+        QUIET_HOURS = "quiet_hours", gettext_lazy("Quiet hours")
+        DAILY_CAP = "daily_cap", gettext_lazy("Daily cap reached")
+        OPTED_OUT = "opted_out", gettext_lazy("Category turned off")
+        MUTED = "muted", gettext_lazy("Muted")
+        BLOCKED = "blocked", gettext_lazy("Blocked")
+        IN_APP_OFF = "in_app_off", gettext_lazy("In-app turned off")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     recipient = models.ForeignKey(
@@ -112,9 +113,9 @@ class Preference(models.Model):
     """A member's notification settings. A member without a row has the defaults below."""
 
     class DigestFrequency(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
-        OFF = "off", "Off"
+        DAILY = "daily", gettext_lazy("Daily")
+        WEEKLY = "weekly", gettext_lazy("Weekly")
+        OFF = "off", gettext_lazy("Off")
 
     member = models.OneToOneField(
         settings.AUTH_USER_MODEL,

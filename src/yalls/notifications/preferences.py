@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 
+from django.utils.translation import gettext as _
+
 from yalls.core.errors import DomainError
 from yalls.notifications.models import Category, Preference
 
@@ -38,7 +40,7 @@ def preferences_for(member) -> Preference:
 
 def _bool(name: str, value) -> bool:
     if not isinstance(value, bool):
-        raise DomainError("notifications.preference_invalid", "Choose on or off.", field=name)
+        raise DomainError("notifications.preference_invalid", _("Choose on or off."), field=name)
     return value
 
 
@@ -48,7 +50,7 @@ def _time(name: str, value) -> time:
     match = _TIME.match(value) if isinstance(value, str) else None
     if not match:
         raise DomainError(
-            "notifications.time_invalid", "Enter a time as HH:MM (00:00–23:59).", field=name
+            "notifications.time_invalid", _("Enter a time as HH:MM (00:00–23:59)."), field=name
         )
     return time(int(match.group(1)), int(match.group(2)))
 
@@ -62,13 +64,14 @@ def _int(name: str, value, low: int, high: int, message: str) -> int:
 def _categories(name: str, value) -> list[str]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise DomainError(
-            "notifications.category_unknown", "Give a list of categories.", field=name
+            "notifications.category_unknown", _("Give a list of categories."), field=name
         )
     unknown = sorted(set(value) - set(Category.values))
     if unknown:
         raise DomainError(
             "notifications.category_unknown",
-            f"Unknown category: {', '.join(unknown)}. Pick from {', '.join(Category.values)}.",
+            _("Unknown category: %(unknown)s. Pick from %(choices)s.")
+            % {"unknown": ", ".join(unknown), "choices": ", ".join(Category.values)},
             field=name,
         )
     return [c for c in Category.values if c in value]  # list order, no repeats
@@ -82,26 +85,34 @@ def preferences_clean(current: Preference, changes: dict) -> dict:
         if name == "push":
             raise DomainError(
                 "notifications.push_unavailable",
-                "Push notifications are not available yet.",
+                _("Push notifications are not available yet."),
                 field="push",
             )
         if name not in EDITABLE:
             raise DomainError(
-                "notifications.preference_unknown", f"Unknown preference {name!r}.", field=name
+                "notifications.preference_unknown",
+                _("Unknown preference %(name)s.") % {"name": repr(name)},
+                field=name,
             )
         if name in ("quiet_enabled", "in_app", "email"):
             clean[name] = _bool(name, value)
         elif name in ("quiet_start", "quiet_end"):
             clean[name] = _time(name, value)
         elif name == "daily_cap":
-            clean[name] = _int(name, value, 0, CAP_MAX, f"The daily cap is 0 to {CAP_MAX}.")
+            clean[name] = _int(
+                name,
+                value,
+                0,
+                CAP_MAX,
+                _("The daily cap is 0 to %(cap_max)s.") % {"cap_max": CAP_MAX},
+            )
         elif name == "digest_hour":
-            clean[name] = _int(name, value, 0, 23, "The digest hour is 0 to 23.")
+            clean[name] = _int(name, value, 0, 23, _("The digest hour is 0 to 23."))
         elif name == "digest_frequency":
             if value not in Preference.DigestFrequency.values:
                 raise DomainError(
                     "notifications.preference_invalid",
-                    "Choose daily, weekly or off.",
+                    _("Choose daily, weekly or off."),
                     field=name,
                 )
             clean[name] = value
@@ -112,7 +123,7 @@ def preferences_clean(current: Preference, changes: dict) -> dict:
     if start == end:
         raise DomainError(
             "notifications.quiet_window_empty",
-            "Quiet hours must start and end at different times (turn them off instead).",
+            _("Quiet hours must start and end at different times (turn them off instead)."),
             field="quiet_end",
         )
     return clean

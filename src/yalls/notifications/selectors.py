@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yalls.core.errors import DomainError, NotFound
 from yalls.core.pagination import Page, paginate
@@ -35,7 +36,7 @@ def lane_clean(lane: str | None) -> str | None:
     if lane not in LANES:
         raise DomainError(
             "notifications.lane_unknown",
-            f"Lanes are {', '.join(LANES)}.",
+            _("Lanes are %(value)s.") % {"value": ", ".join(LANES)},
             field="lane",
             status=422,
         )
@@ -122,8 +123,8 @@ def access_notification(member, notification_id) -> Notification:
     try:
         pk = notification_id if isinstance(notification_id, UUID) else UUID(str(notification_id))
     except (TypeError, ValueError, AttributeError) as exc:
-        raise NotFound("notifications.not_found", "No such notification.") from exc
+        raise NotFound("notifications.not_found", _("No such notification.")) from exc
     found = Notification.objects.filter(recipient_id=member.pk, pk=pk).first()
     if found is None:
-        raise NotFound("notifications.not_found", "No such notification.")
+        raise NotFound("notifications.not_found", _("No such notification."))
     return found

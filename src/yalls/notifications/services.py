@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yalls.core.audit.services import audit_record
 from yalls.core.db_context import system_context
@@ -434,34 +435,36 @@ def notification_broadcast(
     through bulk jobs. Audited. Returns {"recipients": n, "jobs": m, "broadcast_id": id}."""
     User = get_user_model()
     if not getattr(actor, "is_staff", False):
-        raise Forbidden("notifications.broadcast_forbidden", "Only staff can send announcements.")
+        raise Forbidden(
+            "notifications.broadcast_forbidden", _("Only staff can send announcements.")
+        )
     kind = kind or "system.announcement"
     if kind not in ("system.announcement", "system.alert"):
         raise DomainError(
-            "notifications.broadcast_kind_invalid", "Choose announcement or alert.", field="kind"
+            "notifications.broadcast_kind_invalid", _("Choose announcement or alert."), field="kind"
         )
     roles = list(User.Role.values)
     if audience != "all" and audience not in roles:
         raise DomainError(
             "notifications.audience_invalid",
-            f"Choose all members or a role ({', '.join(roles)}).",
+            _("Choose all members or a role (%(value)s).") % {"value": ", ".join(roles)},
             field="audience",
         )
     title, body, link = (title or "").strip(), (body or "").strip(), (link or "").strip()
     if not title or len(title) > 200:
         raise DomainError(
-            "notifications.title_invalid", "Give a title of up to 200 characters.", field="title"
+            "notifications.title_invalid", _("Give a title of up to 200 characters."), field="title"
         )
     if len(body) > 1000:
         raise DomainError(
-            "notifications.body_too_long", "Keep the text under 1000 characters.", field="body"
+            "notifications.body_too_long", _("Keep the text under 1000 characters."), field="body"
         )
     if link and not (
         (link.startswith("/") and not link.startswith("//")) or link.startswith("https://")
     ):
         raise DomainError(
             "notifications.link_invalid",
-            "A link is a path on yalls (/…) or an https:// address.",
+            _("A link is a path on yalls (/…) or an https:// address."),
             field="link",
         )
     broadcast_id = str(uuid.uuid4())
@@ -488,18 +491,21 @@ def notification_broadcast(
 
 def _parse_ids(ids) -> list[uuid.UUID]:
     if not isinstance(ids, (list, tuple)) or not ids:
-        raise DomainError("notifications.ids_required", "Give the ids to mark read.", field="ids")
+        raise DomainError(
+            "notifications.ids_required", _("Give the ids to mark read."), field="ids"
+        )
     if len(ids) > MARK_READ_MAX:
         raise DomainError(
             "notifications.too_many_ids",
-            f"Mark at most {MARK_READ_MAX} notifications at once.",
+            _("Mark at most %(mark_read_max)s notifications at once.")
+            % {"mark_read_max": MARK_READ_MAX},
             field="ids",
         )
     try:
         return [i if isinstance(i, uuid.UUID) else uuid.UUID(str(i)) for i in ids]
     except (ValueError, TypeError, AttributeError) as exc:
         raise DomainError(
-            "notifications.id_invalid", "That is not a notification id.", field="ids"
+            "notifications.id_invalid", _("That is not a notification id."), field="ids"
         ) from exc
 
 
@@ -574,7 +580,7 @@ def preferences_unsubscribe(*, token: str) -> tuple[object, str]:
         member = User.objects.filter(pk=member_id).first()
         if member is None:
             raise DomainError(
-                "notifications.unsubscribe_invalid", "This unsubscribe link is not valid."
+                "notifications.unsubscribe_invalid", _("This unsubscribe link is not valid.")
             )
         prefs = Preference.objects.select_for_update().filter(
             member_id=member.pk
@@ -662,7 +668,7 @@ def _period(prefs_row: dict, now: datetime) -> str | None:
     if prefs_row["digest_frequency"] == Preference.DigestFrequency.WEEKLY:
         if local.weekday() != 0:
             return None
-        year, week, _ = local.isocalendar()
+        year, week, _unused = local.isocalendar()
         return f"{year}-W{week:02d}"
     return local.date().isoformat()
 

@@ -17,6 +17,8 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from yalls.core.db_context import member_context
@@ -133,12 +135,12 @@ def mark_all_read(request):
     except DomainError as exc:
         if request.htmx:
             return problem_response(
-                status=422, code=exc.code, title="Unprocessable", detail=exc.message
+                status=422, code=exc.code, title=_("Unprocessable"), detail=exc.message
             )
         messages.error(request, exc.message)
         return redirect("notifications")
     if lane is None:  # the form always names its lane; "all lanes" is the API's business
-        messages.error(request, "Pick a lane.")
+        messages.error(request, _("Pick a lane."))
         return redirect("notifications")
     marked = services.notifications_mark_all_read(member=request.user, lane=lane)
     counts = selectors.unread_counts(request.user)
@@ -147,15 +149,22 @@ def mark_all_read(request):
         if place == "drawer":
             return drawer_after_action(request, lane, counts)
         context = _panel_context(request, lane, counts)
-        context["announce"] = f"Marked {_n(marked)} in {LANE_LABELS[lane]} as read."
+        context["announce"] = _("Marked %(count)s in %(lane)s as read.") % {
+            "count": _n(marked),
+            "lane": LANE_LABELS[lane],
+        }
         return _with_counts(render(request, "notifications/panel.html", context), counts)
-    messages.success(request, f"Marked {_n(marked)} in {LANE_LABELS[lane]} as read.")
+    messages.success(
+        request,
+        _("Marked %(count)s in %(lane)s as read.")
+        % {"count": _n(marked), "lane": LANE_LABELS[lane]},
+    )
     return redirect_back(request, _page_url(lane))
 
 
 def _n(marked) -> str:
     count = marked if isinstance(marked, int) else 0
-    return "1 notification" if count == 1 else f"{count} notifications"
+    return ngettext("%(count)s notification", "%(count)s notifications", count) % {"count": count}
 
 
 def drawer_after_action(request, lane: str, counts: dict) -> HttpResponse:
@@ -216,8 +225,8 @@ def stream(request):
         return problem_response(
             status=401,
             code="auth.required",
-            title="Unauthorized",
-            detail="Sign in to receive notifications.",
+            title=_("Unauthorized"),
+            detail=_("Sign in to receive notifications."),
             request=request,
         )
     if not isinstance(request, ASGIRequest):

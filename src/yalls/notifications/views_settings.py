@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -28,32 +30,42 @@ class PreferencesForm(forms.Form):
     """The page's form: categories are asked the friendly way round ("show"), the service stores
     what is turned off."""
 
-    in_app = forms.BooleanField(required=False, label="Show notifications in yalls")
-    quiet_enabled = forms.BooleanField(required=False, label="Hold notifications in quiet hours")
+    in_app = forms.BooleanField(required=False, label=gettext_lazy("Show notifications in yalls"))
+    quiet_enabled = forms.BooleanField(
+        required=False, label=gettext_lazy("Hold notifications in quiet hours")
+    )
     quiet_start = forms.TimeField(
-        label="Quiet from", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=gettext_lazy("Quiet from"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     quiet_end = forms.TimeField(
-        label="Quiet until", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=gettext_lazy("Quiet until"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     daily_cap = forms.IntegerField(
-        label="Daily cap",
+        label=gettext_lazy("Daily cap"),
         min_value=0,
         max_value=CAP_MAX,
         widget=forms.NumberInput(attrs={"type": "range", "step": 1}),
-        help_text="Notifications a day before only priority ones get through (0–100).",
+        help_text=gettext_lazy(
+            "Notifications a day before only priority ones get through (0–100)."
+        ),
     )
     categories_on = forms.MultipleChoiceField(
         required=False, choices=Category.choices, widget=forms.CheckboxSelectMultiple
     )
-    email = forms.BooleanField(required=False, label="Email me notifications")
+    email = forms.BooleanField(required=False, label=gettext_lazy("Email me notifications"))
     email_categories_on = forms.MultipleChoiceField(
         required=False, choices=Category.choices, widget=forms.CheckboxSelectMultiple
     )
     digest_frequency = forms.ChoiceField(
-        label="Digest email", choices=Preference.DigestFrequency.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Digest email"),
+        choices=Preference.DigestFrequency.choices,
+        widget=forms.RadioSelect,
     )
-    digest_hour = forms.TypedChoiceField(label="Digest time", choices=HOURS, coerce=int)
+    digest_hour = forms.TypedChoiceField(
+        label=gettext_lazy("Digest time"), choices=HOURS, coerce=int
+    )
 
     FIELD_OF = {"categories_off": "categories_on", "email_categories_off": "email_categories_on"}
 
@@ -96,7 +108,7 @@ def settings_notifications(request):
                 field = form.FIELD_OF.get(exc.field, exc.field)
                 form.add_error(field if field in form.fields else None, exc.message)
             else:
-                messages.success(request, "Notification settings saved.")
+                messages.success(request, _("Notification settings saved."))
                 return redirect("settings_notifications")
     else:
         form = PreferencesForm(initial=PreferencesForm.initial_from(prefs))
@@ -137,17 +149,22 @@ def unsubscribe(request, token: str):
 
 
 class BroadcastForm(forms.Form):
-    audience = forms.ChoiceField(label="Send to")
+    audience = forms.ChoiceField(label=gettext_lazy("Send to"))
     kind = forms.ChoiceField(
-        label="Kind",
+        label=gettext_lazy("Kind"),
         choices=[("system.announcement", "Announcement"), ("system.alert", "Alert")],
         widget=forms.RadioSelect,
         initial="system.announcement",
     )
-    title = forms.CharField(label="Title", max_length=200)
-    body = forms.CharField(label="Text", required=False, max_length=1000, widget=forms.Textarea)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    body = forms.CharField(
+        label=gettext_lazy("Text"), required=False, max_length=1000, widget=forms.Textarea
+    )
     link = forms.CharField(
-        label="Link", required=False, max_length=500, help_text="A path on yalls (/…) or https://…"
+        label=gettext_lazy("Link"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("A path on yalls (/…) or https://…"),
     )
 
     def __init__(self, *args, roles=(), **kwargs):
@@ -171,10 +188,17 @@ def broadcast(request):
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            jobs = ngettext("%(count)s job", "%(count)s jobs", sent["jobs"]) % {
+                "count": sent["jobs"]
+            }
             messages.success(
                 request,
-                f"Sending to {sent['recipients']} member{'s' if sent['recipients'] != 1 else ''} "
-                f"({sent['jobs']} job{'s' if sent['jobs'] != 1 else ''}).",
+                ngettext(
+                    "Sending to %(count)s member (%(jobs)s).",
+                    "Sending to %(count)s members (%(jobs)s).",
+                    sent["recipients"],
+                )
+                % {"count": sent["recipients"], "jobs": jobs},
             )
             return redirect("notifications_broadcast")
     recent = AuditEvent.objects.filter(action="notifications.broadcast").order_by("-created_at")[

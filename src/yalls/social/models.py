@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from yalls.entities.models import Edge, Entity
 
@@ -15,14 +16,14 @@ class Post(models.Model):
     from (the previous link of the attribution chain); its body is the optional caption."""
 
     class Visibility(models.TextChoices):
-        PUBLIC = "public", "Public"
-        FOLLOWERS = "followers", "Followers"
-        MEMBERS = "members", "Entity members"
+        PUBLIC = "public", gettext_lazy("Public")
+        FOLLOWERS = "followers", gettext_lazy("Followers")
+        MEMBERS = "members", gettext_lazy("Entity members")
 
     class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SCHEDULED = "scheduled", "Scheduled"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", gettext_lazy("Draft")
+        SCHEDULED = "scheduled", gettext_lazy("Scheduled")
+        PUBLISHED = "published", gettext_lazy("Published")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     author = models.ForeignKey(
@@ -97,8 +98,8 @@ def post_media_path(instance, filename: str) -> str:
 
 class PostMedia(models.Model):
     class Kind(models.TextChoices):
-        IMAGE = "image", "Image"
-        VIDEO = "video", "Video"
+        IMAGE = "image", gettext_lazy("Image")
+        VIDEO = "video", gettext_lazy("Video")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
@@ -152,9 +153,9 @@ class PostTarget(models.Model):
     cross-post edge allows) wait in that entity's approval queue."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for approval"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", gettext_lazy("Waiting for approval")
+        APPROVED = "approved", gettext_lazy("Approved")
+        REJECTED = "rejected", gettext_lazy("Rejected")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
@@ -190,11 +191,11 @@ class PostTarget(models.Model):
 
 class Favorite(models.Model):
     class Kind(models.TextChoices):
-        POST = "post", "Post"
-        ENTITY = "entity", "Entity"
-        EVENT = "event", "Event"
-        HORSE = "horse", "Horse"
-        LISTING = "listing", "Listing"
+        POST = "post", gettext_lazy("Post")
+        ENTITY = "entity", gettext_lazy("Entity")
+        EVENT = "event", gettext_lazy("Event")
+        HORSE = "horse", gettext_lazy("Horse")
+        LISTING = "listing", gettext_lazy("Listing")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     member = models.ForeignKey(
@@ -225,12 +226,12 @@ class Pin(models.Model):
     """One slot (1–8) of a member's profile pin board."""
 
     class Kind(models.TextChoices):
-        POST = "post", "Post"
-        EVENT = "event", "Event"
-        HORSE = "horse", "Horse"
-        EARNING = "earning", "Earning"
-        LINK = "link", "Link"
-        ACHIEVEMENT = "achievement", "Achievement"
+        POST = "post", gettext_lazy("Post")
+        EVENT = "event", gettext_lazy("Event")
+        HORSE = "horse", gettext_lazy("Horse")
+        EARNING = "earning", gettext_lazy("Earning")
+        LINK = "link", gettext_lazy("Link")
+        ACHIEVEMENT = "achievement", gettext_lazy("Achievement")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     member = models.ForeignKey(
@@ -263,8 +264,8 @@ class Pin(models.Model):
 
 class Follow(models.Model):
     class TargetKind(models.TextChoices):
-        MEMBER = "member", "Member"
-        ENTITY = "entity", "Entity"
+        MEMBER = "member", gettext_lazy("Member")
+        ENTITY = "entity", gettext_lazy("Entity")
 
     follower = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="following"
@@ -335,9 +336,9 @@ class Mute(models.Model):
 
 class Hide(models.Model):
     class Kind(models.TextChoices):
-        POST = "post", "Post"
-        LISTING = "listing", "Listing"
-        EVENT = "event", "Event"
+        POST = "post", gettext_lazy("Post")
+        LISTING = "listing", gettext_lazy("Listing")
+        EVENT = "event", gettext_lazy("Event")
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hides"

@@ -3,6 +3,8 @@
 import json
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 LIST_HELP = "Separate with commas. Leave empty for no rule."
 
@@ -24,24 +26,27 @@ class FlagEditForm(forms.Form):
     )
     allow_list = forms.CharField(
         required=False,
-        label="Allow list",
+        label=gettext_lazy("Allow list"),
         help_text="Member ids or @handles that always get the flag unless killed. " + LIST_HELP,
     )
     deny_list = forms.CharField(
         required=False,
-        label="Deny list",
+        label=gettext_lazy("Deny list"),
         help_text="Member ids or @handles that never get the flag. " + LIST_HELP,
     )
     variants = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
-        help_text='JSON list, e.g. [{"key": "control", "weight": 50}, {"key": "reels_first", '
-        '"weight": 50, "payload": {"limit": 20}}]. Empty for a plain flag.',
+        help_text=gettext_lazy(
+            'JSON list, e.g. [{"key": "control", "weight": 50}, {"key": "reels_first", "weight": 50, "payload": {"limit": 20}}]. Empty for a plain flag.'
+        ),
     )
     payload = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
-        help_text="JSON served with the flag when it is on and has no variants. Empty for none.",
+        help_text=gettext_lazy(
+            "JSON served with the flag when it is on and has no variants. Empty for none."
+        ),
     )
 
     LIST_FIELDS = ("environments", "roles", "tiers", "cohorts", "allow_list", "deny_list")
@@ -61,7 +66,7 @@ class FlagEditForm(forms.Form):
         try:
             return json.loads(text)
         except ValueError as exc:
-            raise forms.ValidationError("This is not valid JSON.") from exc
+            raise forms.ValidationError(_("This is not valid JSON.")) from exc
 
     def clean_variants(self):
         return self._json("variants")

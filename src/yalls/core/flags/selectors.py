@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from yalls.core.errors import Forbidden, NotFound
 from yalls.core.flags import errors
@@ -187,7 +188,7 @@ def flags_for_request(request) -> dict[str, FlagState]:
 
 def _require_staff(actor) -> None:
     if not getattr(actor, "is_staff", False):
-        raise Forbidden(errors.NOT_ALLOWED, "Only staff can see and change flags.")
+        raise Forbidden(errors.NOT_ALLOWED, _("Only staff can see and change flags."))
 
 
 def flag_list(*, actor) -> list[Flag]:
@@ -199,7 +200,7 @@ def access_flag(*, actor, key: str) -> Flag:
     _require_staff(actor)
     flag = Flag.objects.filter(key=key).first()
     if flag is None:
-        raise NotFound(errors.NOT_FOUND, f"There is no flag called “{key}”.")
+        raise NotFound(errors.NOT_FOUND, _("There is no flag called “%(key)s”.") % {"key": key})
     return flag
 
 

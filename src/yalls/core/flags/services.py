@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yalls.core.audit.services import audit_record
 from yalls.core.errors import DomainError, Forbidden, NotFound
@@ -41,7 +42,7 @@ UNSET = _Unset()  # "leave as it is" (None is a real value for `payload`)
 def _require_staff(actor) -> None:
     # None is the system (migrations, scripts); members must be staff.
     if actor is not None and not getattr(actor, "is_staff", False):
-        raise Forbidden(errors.NOT_ALLOWED, "Only staff can change flags.")
+        raise Forbidden(errors.NOT_ALLOWED, _("Only staff can change flags."))
 
 
 def rollout_to_basis_points(value) -> int:
@@ -50,16 +51,16 @@ def rollout_to_basis_points(value) -> int:
         percent = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError) as exc:
         raise DomainError(
-            errors.ROLLOUT_INVALID, "Rollout must be a number from 0 to 100.", field="rollout"
+            errors.ROLLOUT_INVALID, _("Rollout must be a number from 0 to 100."), field="rollout"
         ) from exc
     if isinstance(value, bool) or not percent.is_finite() or not 0 <= percent <= 100:
         raise DomainError(
-            errors.ROLLOUT_INVALID, "Rollout must be a number from 0 to 100.", field="rollout"
+            errors.ROLLOUT_INVALID, _("Rollout must be a number from 0 to 100."), field="rollout"
         )
     if percent != percent.quantize(Decimal("0.01")):
         raise DomainError(
             errors.ROLLOUT_INVALID,
-            "Rollout is set in steps of 0.01 % (at most two decimals).",
+            _("Rollout is set in steps of 0.01 % (at most two decimals)."),
             field="rollout",
         )
     return int(percent * 100)
@@ -75,7 +76,9 @@ def _key(key) -> str:
     if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
         raise DomainError(
             errors.KEY_INVALID,
-            "A flag key is 2–64 lowercase letters, digits and underscores, starting with a letter.",
+            _(
+                "A flag key is 2–64 lowercase letters, digits and underscores, starting with a letter."
+            ),
             field="key",
         )
     return key
@@ -86,12 +89,19 @@ def _list(name: str, values) -> list[str]:
         values = [v for v in re.split(r"[,\s]+", values) if v]
     if not isinstance(values, list | tuple) or len(values) > LIST_MAX:
         raise DomainError(
-            errors.TARGETING_INVALID, f"{name} must be a list of at most {LIST_MAX}.", field=name
+            errors.TARGETING_INVALID,
+            _("%(name)s must be a list of at most %(list_max)s.")
+            % {"name": name, "list_max": LIST_MAX},
+            field=name,
         )
     cleaned: list[str] = []
     for value in values:
         if not isinstance(value, str) or not value.strip():
-            raise DomainError(errors.TARGETING_INVALID, f"{name} holds text only.", field=name)
+            raise DomainError(
+                errors.TARGETING_INVALID,
+                _("%(name)s holds text only.") % {"name": name},
+                field=name,
+            )
         value = value.strip()
         if name in ("allow_list", "deny_list"):
             # Member ids, "@handle" or "anon:<id>": compared case-insensitively.
@@ -99,13 +109,15 @@ def _list(name: str, values) -> list[str]:
             if len(value) > 100 or not re.fullmatch(r"[@a-z0-9:_-]+", value):
                 raise DomainError(
                     errors.TARGETING_INVALID,
-                    f"“{value[:40]}” is not a member id, @handle or anon:<id>.",
+                    _("“%(value)s” is not a member id, @handle or anon:<id>.")
+                    % {"value": value[:40]},
                     field=name,
                 )
         elif not TOKEN_PATTERN.fullmatch(value):
             raise DomainError(
                 errors.TARGETING_INVALID,
-                f"“{value[:40]}” is not a valid value (lowercase letters, digits, _ . -).",
+                _("“%(value)s” is not a valid value (lowercase letters, digits, _ . -).")
+                % {"value": value[:40]},
                 field=name,
             )
         if value not in cleaned:
@@ -117,9 +129,9 @@ def _json(value, *, field: str, code: str):
     try:
         encoded = json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise DomainError(code, "Must be plain JSON (no NaN or Infinity).", field=field) from exc
+        raise DomainError(code, _("Must be plain JSON (no NaN or Infinity)."), field=field) from exc
     if len(encoded) > PAYLOAD_MAX_BYTES:
-        raise DomainError(code, "A payload is limited to 16 KB.", field=field)
+        raise DomainError(code, _("A payload is limited to 16 KB."), field=field)
     return value
 
 
@@ -128,19 +140,24 @@ def _variants(variants) -> list[dict]:
         return DomainError(errors.VARIANTS_INVALID, message, field="variants")
 
     if not isinstance(variants, list | tuple) or len(variants) > VARIANTS_MAX:
-        raise bad(f"Variants are a list of at most {VARIANTS_MAX}.")
+        raise bad(
+            _("Variants are a list of at most %(variants_max)s.") % {"variants_max": VARIANTS_MAX}
+        )
     if len(variants) == 1:
-        raise bad("An experiment needs at least two variants (or none for a plain flag).")
+        raise bad(_("An experiment needs at least two variants (or none for a plain flag)."))
     cleaned, seen = [], set()
     for variant in variants:
         if not isinstance(variant, dict) or set(variant) - {"key", "weight", "payload"}:
-            raise bad("Each variant is {key, weight, payload}.")
+            raise bad(_("Each variant is {key, weight, payload}."))
         key = variant.get("key")
         if not isinstance(key, str) or not VARIANT_KEY_PATTERN.fullmatch(key) or key in seen:
-            raise bad("Variant keys are unique, lowercase letters, digits and underscores.")
+            raise bad(_("Variant keys are unique, lowercase letters, digits and underscores."))
         weight = variant.get("weight")
         if isinstance(weight, bool) or not isinstance(weight, int) or not 0 < weight <= WEIGHT_MAX:
-            raise bad(f"Variant weights are whole numbers from 1 to {WEIGHT_MAX}.")
+            raise bad(
+                _("Variant weights are whole numbers from 1 to %(weight_max)s.")
+                % {"weight_max": WEIGHT_MAX}
+            )
         payload = _json(variant.get("payload"), field="variants", code=errors.VARIANTS_INVALID)
         seen.add(key)
         cleaned.append({"key": key, "weight": weight, "payload": payload})
@@ -151,7 +168,8 @@ def _description(text) -> str:
     if not isinstance(text, str) or len(text.strip()) > DESCRIPTION_MAX:
         raise DomainError(
             errors.DESCRIPTION_INVALID,
-            f"A description is text of at most {DESCRIPTION_MAX} characters.",
+            _("A description is text of at most %(description_max)s characters.")
+            % {"description_max": DESCRIPTION_MAX},
             field="description",
         )
     return text.strip()
@@ -167,7 +185,7 @@ def _validated(changes: dict) -> dict:
             clean[name] = _description(value)
         elif name in ("enabled", "kill_switch"):
             if not isinstance(value, bool):
-                raise DomainError(errors.TARGETING_INVALID, "Must be true or false.", field=name)
+                raise DomainError(errors.TARGETING_INVALID, _("Must be true or false."), field=name)
             clean[name] = value
         elif name == "rollout":
             clean["rollout_bp"] = rollout_to_basis_points(value)
@@ -225,7 +243,10 @@ def flag_create(
     )
     if Flag.objects.filter(key=key).exists():
         raise DomainError(
-            errors.KEY_TAKEN, f"A flag called “{key}” exists.", field="key", status=409
+            errors.KEY_TAKEN,
+            _("A flag called “%(key)s” exists.") % {"key": key},
+            field="key",
+            status=409,
         )
     flag = Flag.objects.create(key=key, **fields)
     audit_record(
@@ -280,7 +301,7 @@ def flag_update(
         Flag.objects.select_for_update().filter(key=key).first() if isinstance(key, str) else None
     )
     if flag is None:
-        raise NotFound(errors.NOT_FOUND, f"There is no flag called “{key}”.")
+        raise NotFound(errors.NOT_FOUND, _("There is no flag called “%(key)s”.") % {"key": key})
     before, after = {}, {}
     for name, value in fields.items():
         if getattr(flag, name) != value:
@@ -325,7 +346,7 @@ def _subject(subject) -> tuple[object, str | None, str]:
         member, anonymous_id = subject, None
     if resolved.id is None:
         raise DomainError(
-            errors.NOT_AN_EXPERIMENT, "An experiment needs a member or an anonymous id."
+            errors.NOT_AN_EXPERIMENT, _("An experiment needs a member or an anonymous id.")
         )
     return member, anonymous_id, resolved.id
 
@@ -337,11 +358,11 @@ def _experiment(key: str) -> Flag:
         else None
     )
     if flag is None:
-        raise NotFound(errors.NOT_FOUND, f"There is no flag called “{key}”.")
+        raise NotFound(errors.NOT_FOUND, _("There is no flag called “%(key)s”.") % {"key": key})
     if not flag.variants:
         raise DomainError(
             errors.NOT_AN_EXPERIMENT,
-            f"“{key}” has no variants, so it is not an experiment.",
+            _("“%(key)s” has no variants, so it is not an experiment.") % {"key": key},
             status=409,
         )
     return flag
@@ -357,7 +378,7 @@ def experiment_expose(*, key: str, subject) -> ExperimentExposure | None:
     state = flags_for(member, anonymous_id=anonymous_id).get(key)
     if state is None or not state.enabled or state.variant is None:
         return None
-    exposure, _ = ExperimentExposure.objects.get_or_create(
+    exposure, _unused = ExperimentExposure.objects.get_or_create(
         flag=flag, subject_id=subject_id, defaults={"variant": state.variant}
     )
     return exposure
@@ -370,15 +391,15 @@ def experiment_convert(*, key: str, subject, event: str) -> ExperimentConversion
     if not isinstance(event, str) or not EVENT_PATTERN.fullmatch(event):
         raise DomainError(
             errors.EVENT_INVALID,
-            "An event name is lowercase letters, digits, _ and . (up to 64).",
+            _("An event name is lowercase letters, digits, _ and . (up to 64)."),
             field="event",
         )
     flag = _experiment(key)
-    _, _, subject_id = _subject(subject)
+    _unused, _unused2, subject_id = _subject(subject)
     exposure = ExperimentExposure.objects.filter(flag=flag, subject_id=subject_id).first()
     if exposure is None:
         return None
-    conversion, _ = ExperimentConversion.objects.get_or_create(
+    conversion, _unused = ExperimentConversion.objects.get_or_create(
         flag=flag, subject_id=subject_id, event=event, defaults={"variant": exposure.variant}
     )
     return conversion

@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yalls.core.errors import DomainError
@@ -71,7 +72,7 @@ def flags_update(request, key: str):
     elif action in ACTIONS:
         changes = ACTIONS[action]
     else:
-        raise DomainError("flag.action_unknown", "Unknown action.")
+        raise DomainError("flag.action_unknown", _("Unknown action."))
     try:
         services.flag_update(actor=request.user, key=flag.key, **changes)
     except DomainError as exc:
@@ -83,7 +84,7 @@ def flags_update(request, key: str):
             values={key: request.POST.get("rollout", "")},
             status=400,
         )
-    messages.success(request, f"Saved {key}.")
+    messages.success(request, _("Saved %(key)s.") % {"key": key})
     return redirect(f"{reverse('flags_index')}#flag-{key}")
 
 
@@ -101,7 +102,7 @@ def flags_edit(request, key: str):
                     raise
                 form.add_error(exc.field, exc.message)
             else:
-                messages.success(request, f"Saved {key}.")
+                messages.success(request, _("Saved %(key)s.") % {"key": key})
                 return redirect(f"{reverse('flags_index')}#flag-{key}")
         status = 400
     else:

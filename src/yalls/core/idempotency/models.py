@@ -9,12 +9,13 @@ sees only their own keys and nobody sees anonymous ones.
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class IdempotencyKey(models.Model):
     class State(models.TextChoices):
-        IN_PROGRESS = "in_progress", "In progress"
-        COMPLETED = "completed", "Completed"
+        IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+        COMPLETED = "completed", gettext_lazy("Completed")
 
     # sha256 of owner (member id, or anonymous + hashed IP) + route pattern + the client's key.
     scope = models.CharField(max_length=64, unique=True)

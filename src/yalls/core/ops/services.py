@@ -4,6 +4,7 @@ one transaction each, audited."""
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 from procrastinate.sql import queries as procrastinate_queries
 
 from yalls.core.audit.services import audit_record
@@ -14,7 +15,7 @@ from yalls.core.ops.models import JobFailure
 
 def _require_staff(actor) -> None:
     if not (getattr(actor, "is_authenticated", False) and getattr(actor, "is_staff", False)):
-        raise Forbidden("ops.staff_only", "Only staff can manage background jobs.")
+        raise Forbidden("ops.staff_only", _("Only staff can manage background jobs."))
 
 
 def _lock_dead_letter(job_id: int) -> dict:
@@ -26,12 +27,13 @@ def _lock_dead_letter(job_id: int) -> dict:
         )
         row = cursor.fetchone()
     if row is None:
-        raise NotFound("job.not_found", "There is no such job.")
+        raise NotFound("job.not_found", _("There is no such job."))
     job = dict(zip(("id", "queue", "task", "status", "attempts"), row, strict=True))
     if job["status"] != "failed":
         raise Conflict(
             "job.not_dead_lettered",
-            f"Job {job_id} is {job['status']}, not in the dead-letter list.",
+            _("Job %(job_id)s is %(status)s, not in the dead-letter list.")
+            % {"job_id": job_id, "status": job["status"]},
         )
     return job
 

@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from yalls.core.errors import DomainError
@@ -58,9 +59,13 @@ def jobs_page(request):
     status = request.GET.get("status", "")
     queue = request.GET.get("queue", "")
     if status and status not in selectors.JOB_STATUSES:
-        raise DomainError("ops.bad_filter", f"Unknown job status: {status[:40]}", field="status")
+        raise DomainError(
+            "ops.bad_filter",
+            _("Unknown job status: %(value)s") % {"value": status[:40]},
+            field="status",
+        )
     if len(queue) > 128:
-        raise DomainError("ops.bad_filter", "Queue name too long.", field="queue")
+        raise DomainError("ops.bad_filter", _("Queue name too long."), field="queue")
     counts = selectors.job_counts()
     return render(
         request,

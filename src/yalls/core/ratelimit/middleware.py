@@ -13,6 +13,7 @@ import json
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from yalls.core.errors import problem_response
 from yalls.core.http import client_ip
@@ -89,8 +90,9 @@ def _too_many(request, refused: Outcome):
         return problem_response(
             status=429,
             code="rate_limited",
-            title="Too many requests",
-            detail=f"Slow down: try again in {retry_after} seconds.",
+            title=_("Too many requests"),
+            detail=_("Slow down: try again in %(retry_after)s seconds.")
+            % {"retry_after": retry_after},
             request=request,
             retry_after=retry_after,
             policy=refused.rule.policy,

@@ -4,12 +4,13 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class WebhookEndpoint(models.Model):
     slug = models.SlugField(primary_key=True, max_length=60)
     kind = models.CharField(
-        max_length=60, help_text="Which registered handler processes deliveries."
+        max_length=60, help_text=gettext_lazy("Which registered handler processes deliveries.")
     )
     description = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
@@ -32,9 +33,9 @@ class WebhookSecret(models.Model):
 
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
-        PROCESSED = "processed", "Processed"
-        FAILED = "failed", "Failed"
+        RECEIVED = "received", gettext_lazy("Received")
+        PROCESSED = "processed", gettext_lazy("Processed")
+        FAILED = "failed", gettext_lazy("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     endpoint = models.ForeignKey(

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yalls.core.audit.services import audit_record
 from yalls.core.errors import DomainError, NotFound, Unauthorized
@@ -31,14 +32,18 @@ def webhook_endpoint_create(
 ) -> tuple[WebhookEndpoint, str]:
     if handler_for(kind) is None:
         raise DomainError(
-            "webhook.kind_unknown", f"No handler is registered for kind {kind!r}.", field="kind"
+            "webhook.kind_unknown",
+            _("No handler is registered for kind %(kind)s.") % {"kind": repr(kind)},
+            field="kind",
         )
     endpoint, created = WebhookEndpoint.objects.get_or_create(
         slug=slug, defaults={"kind": kind, "description": description}
     )
     if not created:
         raise DomainError(
-            "webhook.endpoint_exists", f"An endpoint {slug!r} already exists.", field="slug"
+            "webhook.endpoint_exists",
+            _("An endpoint %(slug)s already exists.") % {"slug": repr(slug)},
+            field="slug",
         )
     secret = signatures.secret_new()
     WebhookSecret.objects.create(endpoint=endpoint, secret=secret)
@@ -56,7 +61,7 @@ def webhook_secret_rotate(*, actor, slug: str, overlap: timedelta = timedelta(ho
     """Add a new secret; the current ones keep verifying for `overlap`, then expire."""
     endpoint = WebhookEndpoint.objects.select_for_update().filter(slug=slug).first()
     if endpoint is None:
-        raise NotFound("webhook.endpoint_unknown", "No webhook endpoint has that name.")
+        raise NotFound("webhook.endpoint_unknown", _("No webhook endpoint has that name."))
     expires = timezone.now() + overlap
     endpoint.secrets.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=expires)).update(
         expires_at=expires
@@ -81,9 +86,9 @@ def webhook_receive(
 
     endpoint = WebhookEndpoint.objects.filter(slug=slug, is_active=True).first()
     if endpoint is None:
-        raise NotFound("webhook.endpoint_unknown", "No webhook endpoint has that name.")
+        raise NotFound("webhook.endpoint_unknown", _("No webhook endpoint has that name."))
     if len(body) > MAX_BODY_BYTES:
-        raise DomainError("webhook.too_large", "Deliveries are limited to 1 MB.", status=413)
+        raise DomainError("webhook.too_large", _("Deliveries are limited to 1 MB."), status=413)
     msg_id = headers.get("webhook-id", "")
     try:
         signatures.verify(
@@ -102,9 +107,11 @@ def webhook_receive(
     try:
         payload = json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise DomainError("webhook.body_invalid", "The delivery body must be JSON.") from exc
+        raise DomainError("webhook.body_invalid", _("The delivery body must be JSON.")) from exc
     if "\\u0000" in body.decode("utf-8", "replace"):
-        raise DomainError("webhook.body_invalid", "The delivery body can't contain NUL characters.")
+        raise DomainError(
+            "webhook.body_invalid", _("The delivery body can't contain NUL characters.")
+        )
     event_type = str(payload.get("type", ""))[:120] if isinstance(payload, dict) else ""
     try:
         with transaction.atomic():

@@ -14,6 +14,9 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from yalls.core.errors import DomainError
 from yalls.notifications.models import Category
@@ -37,16 +40,16 @@ def unsubscribe_read(token: str) -> tuple[str, str]:
     except signing.SignatureExpired as exc:
         raise DomainError(
             "notifications.unsubscribe_expired",
-            "This unsubscribe link has expired. Sign in and change your notification settings.",
+            _("This unsubscribe link has expired. Sign in and change your notification settings."),
         ) from exc
     except signing.BadSignature as exc:
         raise DomainError(
             "notifications.unsubscribe_invalid",
-            "This unsubscribe link is not valid. Sign in and change your notification settings.",
+            _("This unsubscribe link is not valid. Sign in and change your notification settings."),
         ) from exc
     if not isinstance(data, dict) or data.get("c") not in UNSUBSCRIBE_TOPICS or not data.get("m"):
         raise DomainError(
-            "notifications.unsubscribe_invalid", "This unsubscribe link is not valid."
+            "notifications.unsubscribe_invalid", _("This unsubscribe link is not valid.")
         )
     return data["m"], data["c"]
 
@@ -79,9 +82,20 @@ def _send(*, to: str, subject: str, template: str, context: dict, unsubscribe: s
     message.send()
 
 
+def _language(member) -> str:
+    """Emails go out from jobs, in the recipient's language rather than whoever caused them."""
+    code = getattr(member, "locale", "") or settings.LANGUAGE_CODE
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def notification_email(notification) -> None:
     """Email one notification to its recipient (the caller checked preferences)."""
     member = notification.recipient
+    with translation.override(_language(member)):
+        _notification_email(notification, member)
+
+
+def _notification_email(notification, member) -> None:
     category_label = Category(notification.category).label
     _send(
         to=member.email,
@@ -99,9 +113,19 @@ def notification_email(notification) -> None:
 
 def digest_email(*, member, sections: list[dict], total: int, period_label: str) -> None:
     """`sections`: [{"label": "Social", "count": 12, "items": [notification, ...]}, ...]."""
+    with translation.override(_language(member)):
+        _digest_email(member=member, sections=sections, total=total, period_label=period_label)
+
+
+def _digest_email(*, member, sections: list[dict], total: int, period_label: str) -> None:
+    period_label = {
+        "daily": pgettext("digest period", "daily"),
+        "weekly": pgettext("digest period", "weekly"),
+    }.get(period_label, period_label)
     _send(
         to=member.email,
-        subject=f"Your {period_label} digest: {total} unread",
+        subject=_("Your %(period)s digest: %(total)s unread")
+        % {"period": period_label, "total": total},
         template="digest",
         context={
             "member": member,

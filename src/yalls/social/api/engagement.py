@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -96,7 +97,7 @@ def favorite_list(
 ):
     owner = request.auth if member is None else selectors.member_by_ref(member)
     if owner is None:
-        raise NotFound("member.not_found", "No member has that handle.")
+        raise NotFound("member.not_found", _("No member has that handle."))
     items, next_cursor = selectors.favorites_page(
         request.auth, owner, kind=kind, cursor=cursor, limit=limit
     )
@@ -209,7 +210,10 @@ def _target_or_404(target_kind: str, target: str):
         else selectors.entity_by_ref(target)
     )
     if found is None:
-        raise NotFound(errors.RELATION_TARGET_NOT_FOUND, f"No {target_kind} has that id or handle.")
+        raise NotFound(
+            errors.RELATION_TARGET_NOT_FOUND,
+            _("No %(target_kind)s has that id or handle.") % {"target_kind": target_kind},
+        )
     return found
 
 
@@ -264,7 +268,7 @@ def followers(
 def following(request, member: str | None = None, cursor: str | None = None, limit: int = 20):
     owner = request.auth if member is None else selectors.member_by_ref(member)
     if owner is None:
-        raise NotFound("member.not_found", "No member has that handle.")
+        raise NotFound("member.not_found", _("No member has that handle."))
     items, next_cursor = selectors.following_page(request.auth, owner, cursor=cursor, limit=limit)
     return {
         "items": [

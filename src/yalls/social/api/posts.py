@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
@@ -268,7 +269,7 @@ def post_list(
     viewer = _viewer(request)
     if bool(member) == bool(entity):
         raise DomainError(
-            "request.bad", "Give exactly one of `member` or `entity`.", field="member"
+            "request.bad", _("Give exactly one of `member` or `entity`."), field="member"
         )
     if entity:
         qs = selectors.posts_of_entity(viewer, access_entity(viewer, entity))
@@ -332,7 +333,7 @@ def preview(request, payload: PreviewIn):
     if payload.targets and not services.crosspost_enabled(request.auth):
         raise DomainError(
             errors.POST_CROSSPOST_DISABLED,
-            "Cross-posting is switched off right now.",
+            _("Cross-posting is switched off right now."),
             field="targets",
         )
     plan = services.propagation_preview(
@@ -446,7 +447,7 @@ def publish(request, post_id: UUID, payload: PublishIn):
     draft = selectors.access_own_post(request.auth, post_id)
     if draft.state != "draft":
         raise DomainError(
-            errors.POST_NOT_DRAFT, "Only a draft can be published this way.", status=409
+            errors.POST_NOT_DRAFT, _("Only a draft can be published this way."), status=409
         )
     post = services.post_create(
         author=request.auth, body=draft.body, visibility=draft.visibility, as_entity=draft.as_entity,

@@ -2,6 +2,7 @@
 drafts, and what the composer offers. Every list is narrowed by `visible_posts`."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from yalls.core.errors import NotFound
 from yalls.entities.models import Edge, Entity, EntityMember
@@ -30,7 +31,7 @@ def access_post(viewer, post_id) -> Post:
     pk = uuid_or_none(post_id)
     post = _with_card_data(Post.objects.filter(pk=pk)).first() if pk else None
     if post is None or not can_see_post(viewer, post):
-        raise NotFound(errors.POST_NOT_FOUND, "No such post.")
+        raise NotFound(errors.POST_NOT_FOUND, _("No such post."))
     return post
 
 
@@ -41,7 +42,7 @@ def access_own_post(member, post_id) -> Post:
         Post.objects.filter(pk=pk, author=member, deleted_at__isnull=True).first() if pk else None
     )
     if post is None:
-        raise NotFound(errors.POST_NOT_FOUND, "No such post.")
+        raise NotFound(errors.POST_NOT_FOUND, _("No such post."))
     return post
 
 

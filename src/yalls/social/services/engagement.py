@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from yalls.accounts.models import User
 from yalls.core.audit.services import audit_record
@@ -55,7 +56,7 @@ def _favorite_kind(kind: str) -> str:
     if kind not in Favorite.Kind.values:
         raise DomainError(
             errors.FAVORITE_KIND_UNKNOWN,
-            f"Favorites are for {', '.join(Favorite.Kind.values)}.",
+            _("Favorites are for %(value)s.") % {"value": ", ".join(Favorite.Kind.values)},
             field="kind",
             status=422,
         )
@@ -66,7 +67,7 @@ def favorite_toggle(*, member: User, kind: str, ref_id, favorited: bool | None =
     """Flip (or, with `favorited`, set) the member's favorite on one thing; returns the resulting
     state. Favoriting needs something the member can see; un-favoriting always works."""
     kind = _favorite_kind(kind)
-    ref_id = _uuid(ref_id, code=errors.FAVORITE_NOT_FOUND, message="Nothing with that id.")
+    ref_id = _uuid(ref_id, code=errors.FAVORITE_NOT_FOUND, message=_("Nothing with that id."))
     with transaction.atomic():
         _lock("favorite", member.pk, kind, ref_id)
         existing = Favorite.objects.filter(member=member, kind=kind, ref_id=ref_id).first()
@@ -74,9 +75,11 @@ def favorite_toggle(*, member: User, kind: str, ref_id, favorited: bool | None =
         if want and existing is None:
             target = selectors.target_for(member, kind, ref_id, include_blocked=True)
             if target is None:
-                raise NotFound(errors.FAVORITE_NOT_FOUND, f"No {kind} with that id.")
+                raise NotFound(
+                    errors.FAVORITE_NOT_FOUND, _("No %(kind)s with that id.") % {"kind": kind}
+                )
             if is_blocked_between(member.pk, target.owner_id):
-                raise Forbidden(errors.RELATION_BLOCKED, "You can't favorite this.")
+                raise Forbidden(errors.RELATION_BLOCKED, _("You can't favorite this."))
             try:
                 with transaction.atomic():
                     Favorite.objects.create(member=member, kind=kind, ref_id=ref_id)
@@ -96,7 +99,7 @@ def favorites_check(*, member: User, kind: str, ids: Sequence) -> dict[str, bool
     if len(ids) > CHECK_MAX_IDS:
         raise DomainError(
             errors.FAVORITE_CHECK_TOO_MANY,
-            f"Check at most {CHECK_MAX_IDS} ids at once.",
+            _("Check at most %(check_max_ids)s ids at once.") % {"check_max_ids": CHECK_MAX_IDS},
             field="ids",
             status=422,
         )
@@ -150,14 +153,14 @@ def _pin_ref(member: User, spec: dict, index: int, kind: str, ref_id: UUID) -> s
     if kind == Pin.Kind.POST:
         post = Post.objects.filter(pk=ref_id, deleted_at__isnull=True).first()
         if post is None or (post.state != Post.State.PUBLISHED and post.author_id != member.pk):
-            raise _pin_error(errors.PIN_REF_NOT_FOUND, "No post with that id.", index, "ref_id")
+            raise _pin_error(errors.PIN_REF_NOT_FOUND, _("No post with that id."), index, "ref_id")
         if post.author_id != member.pk:
             raise _pin_error(
-                errors.PIN_NOT_YOURS, "You can only pin your own posts.", index, "ref_id", 403
+                errors.PIN_NOT_YOURS, _("You can only pin your own posts."), index, "ref_id", 403
             )
         if post.state != Post.State.PUBLISHED:
             raise _pin_error(
-                errors.PIN_REF_NOT_FOUND, "Publish the post before pinning it.", index, "ref_id"
+                errors.PIN_REF_NOT_FOUND, _("Publish the post before pinning it."), index, "ref_id"
             )
         lines = (post.body or "").strip().splitlines()
         return lines[0][:PIN_TITLE_MAX] if lines else "Repost"
@@ -165,11 +168,11 @@ def _pin_ref(member: User, spec: dict, index: int, kind: str, ref_id: UUID) -> s
         Entity.objects.filter(pk=ref_id, archived_at__isnull=True).select_related("kind").first()
     )
     if entity is None or not entity.kind.is_horse:
-        raise _pin_error(errors.PIN_REF_NOT_FOUND, "No horse with that id.", index, "ref_id")
+        raise _pin_error(errors.PIN_REF_NOT_FOUND, _("No horse with that id."), index, "ref_id")
     if not EntityMember.objects.filter(entity=entity, member=member).exists():
         raise _pin_error(
             errors.PIN_NOT_YOURS,
-            "You can only pin horses you own, manage or edit.",
+            _("You can only pin horses you own, manage or edit."),
             index,
             "ref_id",
             403,
@@ -181,17 +184,26 @@ def _pin_spec(member: User, raw: Mapping, index: int, known: dict[tuple, Pin]) -
     kind = raw.get("kind")
     if kind not in Pin.Kind.values:
         raise _pin_error(
-            errors.PIN_KIND_UNKNOWN, f"Pin kinds are {', '.join(Pin.Kind.values)}.", index, "kind"
+            errors.PIN_KIND_UNKNOWN,
+            _("Pin kinds are %(value)s.") % {"value": ", ".join(Pin.Kind.values)},
+            index,
+            "kind",
         )
     position = raw.get("position")
     if isinstance(position, bool) or not isinstance(position, int) or not 1 <= position <= MAX_PINS:
         raise _pin_error(
-            errors.PIN_POSITION_INVALID, f"Positions run from 1 to {MAX_PINS}.", index, "position"
+            errors.PIN_POSITION_INVALID,
+            _("Positions run from 1 to %(max_pins)s.") % {"max_pins": MAX_PINS},
+            index,
+            "position",
         )
     title = (raw.get("title") or "").strip()
     if len(title) > PIN_TITLE_MAX:
         raise _pin_error(
-            errors.PIN_TITLE_REQUIRED, f"Keep titles to {PIN_TITLE_MAX} characters.", index, "title"
+            errors.PIN_TITLE_REQUIRED,
+            _("Keep titles to %(pin_title_max)s characters.") % {"pin_title_max": PIN_TITLE_MAX},
+            index,
+            "title",
         )
     url = (raw.get("url") or "").strip()
     if url:
@@ -199,10 +211,10 @@ def _pin_spec(member: User, raw: Mapping, index: int, known: dict[tuple, Pin]) -
             _https(url)
         except ValidationError as exc:
             raise _pin_error(
-                errors.PIN_URL_INVALID, "Links must be full https:// addresses.", index, "url"
+                errors.PIN_URL_INVALID, _("Links must be full https:// addresses."), index, "url"
             ) from exc
         if len(url) > 500:
-            raise _pin_error(errors.PIN_URL_INVALID, "That link is too long.", index, "url")
+            raise _pin_error(errors.PIN_URL_INVALID, _("That link is too long."), index, "url")
     raw_ref = raw.get("ref_id")
     ref_id = None
     if raw_ref not in (None, ""):
@@ -210,11 +222,16 @@ def _pin_spec(member: User, raw: Mapping, index: int, known: dict[tuple, Pin]) -
             ref_id = raw_ref if isinstance(raw_ref, UUID) else UUID(str(raw_ref))
         except ValueError as exc:
             raise _pin_error(
-                errors.PIN_REF_NOT_FOUND, "That id is not valid.", index, "ref_id"
+                errors.PIN_REF_NOT_FOUND, _("That id is not valid."), index, "ref_id"
             ) from exc
     if kind in (Pin.Kind.POST, Pin.Kind.HORSE):
         if ref_id is None:
-            raise _pin_error(errors.PIN_REF_REQUIRED, f"Pick the {kind} to pin.", index, "ref_id")
+            raise _pin_error(
+                errors.PIN_REF_REQUIRED,
+                _("Pick the %(kind)s to pin.") % {"kind": kind},
+                index,
+                "ref_id",
+            )
         url = ""  # the page of the post or horse is the link
         spec_key = (kind, str(ref_id))
         if spec_key in known:  # already on the board: it was checked when it was pinned
@@ -224,34 +241,38 @@ def _pin_spec(member: User, raw: Mapping, index: int, known: dict[tuple, Pin]) -
     elif kind == Pin.Kind.LINK:
         if ref_id is not None:
             raise _pin_error(
-                errors.PIN_REF_UNSUPPORTED, "A link pin has a URL, not an id.", index, "ref_id"
+                errors.PIN_REF_UNSUPPORTED, _("A link pin has a URL, not an id."), index, "ref_id"
             )
         if not url:
             raise _pin_error(
-                errors.PIN_URL_INVALID, "Give the link's https:// address.", index, "url"
+                errors.PIN_URL_INVALID, _("Give the link's https:// address."), index, "url"
             )
     elif ref_id is not None:
         # Events, earnings and achievements have no tables yet: their pins are a title and an
         # optional link until those areas land and register how to check a reference.
         raise _pin_error(
             errors.PIN_REF_UNSUPPORTED,
-            f"{kind.title()} pins can't point at a record yet; give a title and an optional link.",
+            _("%(value)s pins can't point at a record yet; give a title and an optional link.")
+            % {"value": kind.title()},
             index,
             "ref_id",
         )
     if not title:
-        raise _pin_error(errors.PIN_TITLE_REQUIRED, "Give the pin a title.", index, "title")
+        raise _pin_error(errors.PIN_TITLE_REQUIRED, _("Give the pin a title."), index, "title")
     return PinSpec(kind=kind, position=position, title=title, ref_id=ref_id, url=url)
 
 
 def _pin_specs(member: User, pins: Sequence[Mapping], existing: list[Pin]) -> list[PinSpec]:
     if not isinstance(pins, Sequence) or isinstance(pins, (str, bytes)):
         raise DomainError(
-            errors.PIN_TOO_MANY, "Send the board as a list.", field="pins", status=422
+            errors.PIN_TOO_MANY, _("Send the board as a list."), field="pins", status=422
         )
     if len(pins) > MAX_PINS:
         raise DomainError(
-            errors.PIN_TOO_MANY, f"A board holds at most {MAX_PINS} pins.", field="pins", status=422
+            errors.PIN_TOO_MANY,
+            _("A board holds at most %(max_pins)s pins.") % {"max_pins": MAX_PINS},
+            field="pins",
+            status=422,
         )
     known = {_pin_key(pin): pin for pin in existing}
     specs: list[PinSpec] = []
@@ -259,14 +280,14 @@ def _pin_specs(member: User, pins: Sequence[Mapping], existing: list[Pin]) -> li
     keys: set[tuple] = set()
     for index, raw in enumerate(pins):
         if not isinstance(raw, Mapping):
-            raise _pin_error(errors.PIN_KIND_UNKNOWN, "Each pin is an object.", index, "kind")
+            raise _pin_error(errors.PIN_KIND_UNKNOWN, _("Each pin is an object."), index, "kind")
         spec = _pin_spec(member, raw, index, known)
         if spec.position in positions:
             raise _pin_error(
-                errors.PIN_POSITION_TAKEN, "Two pins can't share a position.", index, "position"
+                errors.PIN_POSITION_TAKEN, _("Two pins can't share a position."), index, "position"
             )
         if spec.key in keys:
-            raise _pin_error(errors.PIN_DUPLICATE, "That is already pinned.", index, "ref_id")
+            raise _pin_error(errors.PIN_DUPLICATE, _("That is already pinned."), index, "ref_id")
         positions.add(spec.position)
         keys.add(spec.key)
         specs.append(spec)
@@ -339,7 +360,10 @@ def pin_add(*, member: User, kind: str, title: str = "", ref_id=None, url: str =
     free = [n for n in range(1, MAX_PINS + 1) if n not in {item["position"] for item in board}]
     if not free:
         raise DomainError(
-            errors.PIN_TOO_MANY, f"A board holds at most {MAX_PINS} pins.", field="kind", status=422
+            errors.PIN_TOO_MANY,
+            _("A board holds at most %(max_pins)s pins.") % {"max_pins": MAX_PINS},
+            field="kind",
+            status=422,
         )
     board.append({"kind": kind, "position": free[0], "title": title, "ref_id": ref_id, "url": url})
     try:
@@ -353,10 +377,10 @@ def pin_add(*, member: User, kind: str, title: str = "", ref_id=None, url: str =
 def pin_move(*, member: User, pin_id, direction: str) -> list[Pin]:
     """Swap a pin with its neighbour before ("up") or after ("down") it."""
     board = _board_as_specs(member)
-    pin_id = _uuid(pin_id, code=errors.PIN_NOT_FOUND, message="No such pin.")
+    pin_id = _uuid(pin_id, code=errors.PIN_NOT_FOUND, message=_("No such pin."))
     index = next((i for i, item in enumerate(board) if item["_id"] == pin_id), None)
     if index is None:
-        raise NotFound(errors.PIN_NOT_FOUND, "No such pin on your board.")
+        raise NotFound(errors.PIN_NOT_FOUND, _("No such pin on your board."))
     other = index - 1 if direction == "up" else index + 1
     if direction in ("up", "down") and 0 <= other < len(board):
         board[index]["position"], board[other]["position"] = (
@@ -368,9 +392,9 @@ def pin_move(*, member: User, pin_id, direction: str) -> list[Pin]:
 
 def pin_remove(*, member: User, pin_id) -> list[Pin]:
     board = _board_as_specs(member)
-    pin_id = _uuid(pin_id, code=errors.PIN_NOT_FOUND, message="No such pin.")
+    pin_id = _uuid(pin_id, code=errors.PIN_NOT_FOUND, message=_("No such pin."))
     if not any(item["_id"] == pin_id for item in board):
-        raise NotFound(errors.PIN_NOT_FOUND, "No such pin on your board.")
+        raise NotFound(errors.PIN_NOT_FOUND, _("No such pin on your board."))
     return pins_set(member=member, pins=_strip([i for i in board if i["_id"] != pin_id]))
 
 
@@ -382,17 +406,17 @@ def _relation_target(member: User, target_kind: str, target) -> tuple[str, UUID,
     if target_kind == Follow.TargetKind.MEMBER:
         found = selectors.member_by_ref(target)
         if found is None:
-            raise NotFound(errors.RELATION_TARGET_NOT_FOUND, "No member has that id or handle.")
+            raise NotFound(errors.RELATION_TARGET_NOT_FOUND, _("No member has that id or handle."))
         if found.pk == member.pk:
-            raise DomainError(errors.RELATION_SELF, "That's you.", field="target", status=422)
+            raise DomainError(errors.RELATION_SELF, _("That's you."), field="target", status=422)
         return target_kind, found.pk, found.pk
     if target_kind == Follow.TargetKind.ENTITY:
         entity = selectors.entity_by_ref(target)
         if entity is None:
-            raise NotFound(errors.RELATION_TARGET_NOT_FOUND, "No entity has that id or handle.")
+            raise NotFound(errors.RELATION_TARGET_NOT_FOUND, _("No entity has that id or handle."))
         return target_kind, entity.pk, entity.owner_id
     raise DomainError(
-        errors.RELATION_KIND_UNKNOWN, "Pick member or entity.", field="target_kind", status=422
+        errors.RELATION_KIND_UNKNOWN, _("Pick member or entity."), field="target_kind", status=422
     )
 
 
@@ -400,7 +424,7 @@ def follow_create(*, member: User, target_kind: str, target) -> Follow:
     """Follow a member or entity; following again returns the existing follow."""
     kind, target_id, owner_id = _relation_target(member, target_kind, target)
     if is_blocked_between(member.pk, owner_id):
-        raise Forbidden(errors.RELATION_BLOCKED, "You can't follow this account.")
+        raise Forbidden(errors.RELATION_BLOCKED, _("You can't follow this account."))
     with transaction.atomic():
         _lock("follow", member.pk, kind, target_id)
         follow = Follow.objects.filter(
@@ -418,7 +442,10 @@ def _target_id_for_removal(target_kind: str, target):
     (removing what isn't there is fine, and says nothing about whether it exists)."""
     if target_kind not in Follow.TargetKind.values:
         raise DomainError(
-            errors.RELATION_KIND_UNKNOWN, "Pick member or entity.", field="target_kind", status=422
+            errors.RELATION_KIND_UNKNOWN,
+            _("Pick member or entity."),
+            field="target_kind",
+            status=422,
         )
     found = (
         selectors.member_by_ref(target)
@@ -433,7 +460,7 @@ def follow_remove(*, member: User, target_kind: str, target) -> bool:
     target_id = _target_id_for_removal(target_kind, target)
     if target_id is None:
         return False
-    deleted, _ = Follow.objects.filter(
+    deleted, _unused = Follow.objects.filter(
         follower=member, target_kind=target_kind, target_id=target_id
     ).delete()
     return bool(deleted)
@@ -445,7 +472,7 @@ def follow_remove(*, member: User, target_kind: str, target) -> bool:
 def block_create(*, member: User, target) -> Block:
     """Block a member: neither side sees or reaches the other, and follows end both ways.
     Blocking again returns the existing block."""
-    _, blocked_id, _ = _relation_target(member, Follow.TargetKind.MEMBER, target)
+    _unused, blocked_id, _unused2 = _relation_target(member, Follow.TargetKind.MEMBER, target)
     with transaction.atomic():
         _lock("block", *sorted([str(member.pk), str(blocked_id)]))
         block = Block.objects.filter(blocker=member, blocked_id=blocked_id).first()
@@ -468,7 +495,7 @@ def block_remove(*, member: User, target) -> bool:
     if found is None:
         return False
     with transaction.atomic():
-        deleted, _ = Block.objects.filter(blocker=member, blocked=found).delete()
+        deleted, _unused = Block.objects.filter(blocker=member, blocked=found).delete()
         if deleted:
             audit_record(
                 actor=member, action="block.removed", target_type="member", target_id=found.pk
@@ -482,7 +509,7 @@ def block_remove(*, member: User, target) -> bool:
 def mute_create(*, member: User, target_kind: str, target) -> Mute:
     """Stop seeing a member or entity. The muted side learns nothing: no notification, no
     change on their side, and the row is visible to the muter only (RLS)."""
-    kind, target_id, _ = _relation_target(member, target_kind, target)
+    kind, target_id, _unused = _relation_target(member, target_kind, target)
     with transaction.atomic():
         _lock("mute", member.pk, kind, target_id)
         mute = Mute.objects.filter(muter=member, target_kind=kind, target_id=target_id).first()
@@ -497,7 +524,7 @@ def mute_remove(*, member: User, target_kind: str, target) -> bool:
     target_id = _target_id_for_removal(target_kind, target)
     if target_id is None:
         return False
-    deleted, _ = Mute.objects.filter(
+    deleted, _unused = Mute.objects.filter(
         muter=member, target_kind=target_kind, target_id=target_id
     ).delete()
     return bool(deleted)
@@ -510,7 +537,7 @@ def _hide_kind(kind: str) -> str:
     if kind not in Hide.Kind.values:
         raise DomainError(
             errors.HIDE_KIND_UNKNOWN,
-            "You can hide posts, listings and events.",
+            _("You can hide posts, listings and events."),
             field="kind",
             status=422,
         )
@@ -520,9 +547,9 @@ def _hide_kind(kind: str) -> str:
 def hide_create(*, member: User, kind: str, ref_id) -> Hide:
     """Hide a post, listing or event from my feeds; hiding again returns the existing hide."""
     kind = _hide_kind(kind)
-    ref_id = _uuid(ref_id, code=errors.HIDE_NOT_FOUND, message="Nothing with that id.")
+    ref_id = _uuid(ref_id, code=errors.HIDE_NOT_FOUND, message=_("Nothing with that id."))
     if selectors.target_for(member, kind, ref_id) is None:
-        raise NotFound(errors.HIDE_NOT_FOUND, f"No {kind} with that id.")
+        raise NotFound(errors.HIDE_NOT_FOUND, _("No %(kind)s with that id.") % {"kind": kind})
     with transaction.atomic():
         _lock("hide", member.pk, kind, ref_id)
         hide = Hide.objects.filter(member=member, kind=kind, ref_id=ref_id).first()
@@ -534,6 +561,6 @@ def hide_create(*, member: User, kind: str, ref_id) -> Hide:
 
 def hide_remove(*, member: User, kind: str, ref_id) -> bool:
     kind = _hide_kind(kind)
-    ref_id = _uuid(ref_id, code=errors.HIDE_NOT_FOUND, message="Nothing with that id.")
-    deleted, _ = Hide.objects.filter(member=member, kind=kind, ref_id=ref_id).delete()
+    ref_id = _uuid(ref_id, code=errors.HIDE_NOT_FOUND, message=_("Nothing with that id."))
+    deleted, _unused = Hide.objects.filter(member=member, kind=kind, ref_id=ref_id).delete()
     return bool(deleted)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+
 from yalls.accounts.models import User
 from yalls.entities.models import Entity, EntityMember
 from yalls.notifications.services import notify
@@ -112,7 +114,7 @@ def repost_created(*, repost: Post, original: Post, actor: User) -> None:
     notify(
         recipient=recipient,
         kind="social.repost",
-        title=f"{_voice(repost, actor)} reposted your post",
+        title=_("%(voice)s reposted your post") % {"voice": _voice(repost, actor)},
         body=_excerpt(repost.body or original.body),
         link=_post_url(repost.pk),
         actor=actor,
@@ -153,7 +155,7 @@ def mentions_published(*, post: Post) -> None:
         notify(
             recipient=recipient,
             kind="social.mention",
-            title=f"{_voice(post, author)} mentioned {what}",
+            title=_("%(voice)s mentioned %(what)s") % {"voice": _voice(post, author), "what": what},
             body=_excerpt(post.body),
             link=_post_url(post.pk),
             actor=author,
@@ -181,7 +183,8 @@ def approvals_requested(*, targets: Iterable[PostTarget], author: User) -> None:
             notify(
                 recipient=manager,
                 kind="social.approval_requested",
-                title=f"{_voice(post, author)} asked to post on {entity.display_name}",
+                title=_("%(voice)s asked to post on %(display_name)s")
+                % {"voice": _voice(post, author), "display_name": entity.display_name},
                 body=_excerpt(post.body),
                 link=f"/entities/{entity.handle}/approvals",
                 actor=author,
@@ -200,7 +203,8 @@ def approval_decided(*, target: PostTarget, actor: User) -> None:
     notify(
         recipient=recipient,
         kind="social.approval_decided",
-        title=f"{target.entity.display_name} {verdict} your post",
+        title=_("%(display_name)s %(verdict)s your post")
+        % {"display_name": target.entity.display_name, "verdict": verdict},
         body=_excerpt(target.post.body),
         link=_post_url(target.post_id),
         actor=actor,

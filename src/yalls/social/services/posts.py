@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from yalls.accounts.models import User
@@ -89,7 +90,9 @@ def _entity_by_handle(handle: str, *, code: str, field: str) -> Entity:
         else None
     )
     if entity is None:
-        raise DomainError(code, f"No entity has the handle @{handle}.", field=field)
+        raise DomainError(
+            code, _("No entity has the handle @%(handle)s.") % {"handle": handle}, field=field
+        )
     return entity
 
 
@@ -104,12 +107,13 @@ def _body_clean(body: str | None) -> str:
     body = (body or "").replace("\r\n", "\n").strip()
     if "\x00" in body:
         raise DomainError(
-            errors.POST_BODY_TOO_LONG, "Text can't contain NUL characters.", field="body"
+            errors.POST_BODY_TOO_LONG, _("Text can't contain NUL characters."), field="body"
         )
     if len(body) > MAX_BODY:
         raise DomainError(
             errors.POST_BODY_TOO_LONG,
-            f"A post is at most {MAX_BODY:,} characters (this one has {len(body):,}).",
+            _("A post is at most %(max_body)s characters (this one has %(count)s).")
+            % {"max_body": format(MAX_BODY, ","), "count": format(len(body), ",")},
             field="body",
         )
     return body
@@ -120,7 +124,7 @@ def _visibility_clean(visibility: str | None) -> str:
     if visibility not in Post.Visibility.values:
         raise DomainError(
             errors.POST_VISIBILITY_INVALID,
-            "Visibility is public, followers or members.",
+            _("Visibility is public, followers or members."),
             field="visibility",
         )
     return visibility
@@ -137,7 +141,8 @@ def _as_entity_clean(author: User, as_entity: str | Entity | None, roles: dict) 
     if roles.get(entity.id) not in POSTING_ROLES:
         raise Forbidden(
             errors.POST_NOT_ALLOWED_AS_ENTITY,
-            f"You can post as @{entity.handle} only if you own, manage or edit it.",
+            _("You can post as @%(handle)s only if you own, manage or edit it.")
+            % {"handle": entity.handle},
             field="as_entity",
         )
     return entity
@@ -189,7 +194,7 @@ def targets_plan(
     if len(set(h.lower() for h in cleaned)) > MAX_TARGETS:
         raise DomainError(
             errors.POST_TOO_MANY_TARGETS,
-            f"Cross-post to at most {MAX_TARGETS} entities.",
+            _("Cross-post to at most %(max_targets)s entities.") % {"max_targets": MAX_TARGETS},
             field="targets",
         )
     for handle in cleaned:
@@ -204,7 +209,9 @@ def targets_plan(
     for entity in entities:
         if entity.owner_id in blocked:
             raise Forbidden(
-                errors.TARGET_NOT_ALLOWED, f"You can't post to @{entity.handle}.", field="targets"
+                errors.TARGET_NOT_ALLOWED,
+                _("You can't post to @%(handle)s.") % {"handle": entity.handle},
+                field="targets",
             )
         if as_entity is not None and entity.id == as_entity.id:
             plans.append(TargetPlan(entity, PostTarget.Status.APPROVED, "author_entity"))
@@ -362,7 +369,8 @@ def _image_prepare(upload, *, alt_text: str = "") -> PreparedImage:
     if upload.size > MAX_IMAGE_BYTES:
         raise DomainError(
             "image.too_large",
-            f"{name}: images are at most {MAX_IMAGE_BYTES // (1024 * 1024)} MB.",
+            _("%(name)s: images are at most %(megabytes)s MB.")
+            % {"name": name, "megabytes": MAX_IMAGE_BYTES // (1024 * 1024)},
             field="images",
         )
     try:
@@ -370,10 +378,16 @@ def _image_prepare(upload, *, alt_text: str = "") -> PreparedImage:
         with Image.open(upload) as probe:
             if probe.format not in ALLOWED_FORMATS:
                 raise DomainError(
-                    "image.unsupported_type", f"{name}: use JPEG, PNG, WebP or GIF.", field="images"
+                    "image.unsupported_type",
+                    _("%(name)s: use JPEG, PNG, WebP or GIF.") % {"name": name},
+                    field="images",
                 )
             if probe.width * probe.height > MAX_PIXELS:
-                raise DomainError("image.too_large", f"{name} has too many pixels.", field="images")
+                raise DomainError(
+                    "image.too_large",
+                    _("%(name)s has too many pixels.") % {"name": name},
+                    field="images",
+                )
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as image:
@@ -387,7 +401,9 @@ def _image_prepare(upload, *, alt_text: str = "") -> PreparedImage:
             image.save(thumb, format="WEBP", quality=80)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DomainError(
-            "image.invalid", f"{name} is not an image we can read.", field="images"
+            "image.invalid",
+            _("%(name)s is not an image we can read.") % {"name": name},
+            field="images",
         ) from exc
     return PreparedImage(
         ContentFile(full.getvalue()),
@@ -411,14 +427,15 @@ def _video_check(upload) -> str:
     if upload.size > MAX_VIDEO_BYTES:
         raise DomainError(
             errors.POST_VIDEO_TOO_LARGE,
-            f"A video is at most {MAX_VIDEO_BYTES // (1024 * 1024)} MB.",
+            _("A video is at most %(megabytes)s MB.")
+            % {"megabytes": MAX_VIDEO_BYTES // (1024 * 1024)},
             field="video",
         )
     upload.seek(0)
     kind = video_kind(upload.read(16))
     upload.seek(0)
     if kind is None:
-        raise DomainError(errors.POST_VIDEO_INVALID, "Use an MP4 or WebM video.", field="video")
+        raise DomainError(errors.POST_VIDEO_INVALID, _("Use an MP4 or WebM video."), field="video")
     return kind
 
 
@@ -432,11 +449,13 @@ def _media_prepare(
     images = [i for i in images if i]
     if existing_images + len(images) > MAX_IMAGES:
         raise DomainError(
-            errors.POST_TOO_MANY_IMAGES, f"A post has at most {MAX_IMAGES} images.", field="images"
+            errors.POST_TOO_MANY_IMAGES,
+            _("A post has at most %(max_images)s images.") % {"max_images": MAX_IMAGES},
+            field="images",
         )
     if video is not None and existing_videos:
         raise DomainError(
-            errors.POST_TOO_MANY_VIDEOS, "A post has at most one video.", field="video"
+            errors.POST_TOO_MANY_VIDEOS, _("A post has at most one video."), field="video"
         )
     alts = list(image_alts) + [""] * len(images)
     # Multipart form fields aren't checked by the API's JSON schemas: refuse NUL (which PostgreSQL
@@ -444,7 +463,7 @@ def _media_prepare(
     if any("\x00" in (alt or "") for alt in alts):
         raise DomainError(
             errors.POST_ALT_TEXT_INVALID,
-            "Alt text can't contain NUL characters.",
+            _("Alt text can't contain NUL characters."),
             field="alt_texts",
         )
     prepared = [_image_prepare(upload, alt_text=alts[i]) for i, upload in enumerate(images)]
@@ -508,12 +527,12 @@ def publish_at_clean(value: datetime | None, *, member: User) -> datetime | None
     if value < now + SCHEDULE_MIN_AHEAD:
         raise DomainError(
             errors.POST_PUBLISH_AT_INVALID,
-            "Pick a time at least a minute from now.",
+            _("Pick a time at least a minute from now."),
             field="publish_at",
         )
     if value > now + SCHEDULE_MAX_AHEAD:
         raise DomainError(
-            errors.POST_PUBLISH_AT_INVALID, "Schedule at most a year ahead.", field="publish_at"
+            errors.POST_PUBLISH_AT_INVALID, _("Schedule at most a year ahead."), field="publish_at"
         )
     return value
 
@@ -545,7 +564,7 @@ def post_create(
             .first()
         )
         if draft is None:
-            raise NotFound(errors.POST_NOT_FOUND, "That draft doesn't exist (any more).")
+            raise NotFound(errors.POST_NOT_FOUND, _("That draft doesn't exist (any more)."))
     body = _body_clean(body)
     visibility = _visibility_clean(visibility)
     roles = member_roles(author)
@@ -554,7 +573,7 @@ def post_create(
     if targets and not crosspost_enabled(author):
         raise DomainError(
             errors.POST_CROSSPOST_DISABLED,
-            "Cross-posting is switched off right now.",
+            _("Cross-posting is switched off right now."),
             field="targets",
         )
     plans = targets_plan(author=author, as_entity=entity, handles=targets, roles=roles)
@@ -565,7 +584,7 @@ def post_create(
     )
     if not body and not has_media:
         raise DomainError(
-            errors.POST_EMPTY, "Write something or add a photo or video.", field="body"
+            errors.POST_EMPTY, _("Write something or add a photo or video."), field="body"
         )
 
     now = timezone.now()
@@ -650,13 +669,13 @@ def post_media_add(
     """Attach media to a draft or a scheduled post (published posts keep what they went out with)."""
     post = Post.objects.select_for_update().get(pk=post.pk)
     if post.author_id != actor.pk or post.deleted_at is not None:
-        raise NotFound(errors.POST_NOT_FOUND, "No such post.")
+        raise NotFound(errors.POST_NOT_FOUND, _("No such post."))
     if post.state == Post.State.PUBLISHED:
-        raise Conflict(errors.POST_NOT_DRAFT, "Add photos and video before a post is published.")
+        raise Conflict(errors.POST_NOT_DRAFT, _("Add photos and video before a post is published."))
     prepared, video_ready = _media_prepare(post, images, image_alts, video)
     if not prepared and video_ready is None:
         raise DomainError(
-            errors.POST_EMPTY, "Attach at least one image or a video.", field="images"
+            errors.POST_EMPTY, _("Attach at least one image or a video."), field="images"
         )
     _media_write(post, prepared, video_ready)
     return post
@@ -673,7 +692,7 @@ def _require_author(actor: User, post: Post, *, allow_entity_managers: bool = Fa
         )
         if role in MANAGING_ROLES:
             return
-    raise Forbidden(errors.POST_NOT_AUTHOR, "Only the author can do that.")
+    raise Forbidden(errors.POST_NOT_AUTHOR, _("Only the author can do that."))
 
 
 @transaction.atomic
@@ -683,14 +702,14 @@ def post_update(
     """Edit body and/or visibility. A published post keeps its previous body as a revision."""
     post = Post.objects.select_for_update().get(pk=post.pk)
     if post.deleted_at is not None:
-        raise NotFound(errors.POST_NOT_FOUND, "No such post.")
+        raise NotFound(errors.POST_NOT_FOUND, _("No such post."))
     _require_author(actor, post)
     changed = []
     if body is not None:
         body = _body_clean(body)
         if not body and not post.is_repost and not post.media.exists():
             raise DomainError(
-                errors.POST_EMPTY, "A post needs text, a photo or a video.", field="body"
+                errors.POST_EMPTY, _("A post needs text, a photo or a video."), field="body"
             )
         if body != post.body:
             if post.state != Post.State.DRAFT:
@@ -787,10 +806,10 @@ def repost_create(
     from yalls.social.selectors.visibility import can_see_post
 
     if not can_see_post(actor, post) or post.state != Post.State.PUBLISHED:
-        raise NotFound(errors.POST_NOT_FOUND, "No such post.")
+        raise NotFound(errors.POST_NOT_FOUND, _("No such post."))
     original = Post.objects.get(pk=post.repost_of_id or post.pk)  # fresh: it may be gone since
     if original.deleted_at is not None:
-        raise Conflict(errors.POST_REPOST_ORIGINAL_REMOVED, "The original post was removed.")
+        raise Conflict(errors.POST_REPOST_ORIGINAL_REMOVED, _("The original post was removed."))
     existing = Post.objects.filter(
         author=actor, repost_of=original, deleted_at__isnull=True
     ).first()
@@ -803,7 +822,7 @@ def repost_create(
     if targets and not crosspost_enabled(actor):
         raise DomainError(
             errors.POST_CROSSPOST_DISABLED,
-            "Cross-posting is switched off right now.",
+            _("Cross-posting is switched off right now."),
             field="targets",
         )
     plans = targets_plan(author=actor, as_entity=entity, handles=targets, roles=roles)
@@ -847,7 +866,8 @@ def require_manager(actor: User, entity: Entity) -> None:
     if role not in MANAGING_ROLES:
         raise Forbidden(
             errors.TARGET_NOT_MANAGER,
-            f"Only the owners and managers of @{entity.handle} decide what appears on it.",
+            _("Only the owners and managers of @%(handle)s decide what appears on it.")
+            % {"handle": entity.handle},
         )
 
 
@@ -866,11 +886,13 @@ def target_decide(
             .first()
         )
     if target is None or target.post.deleted_at is not None:
-        raise NotFound(errors.TARGET_NOT_FOUND, "No such request on this entity.")
+        raise NotFound(errors.TARGET_NOT_FOUND, _("No such request on this entity."))
     if target.status != PostTarget.Status.PENDING:
         raise Conflict(
             errors.TARGET_ALREADY_DECIDED,
-            f"This request was already {target.get_status_display().lower()}.",
+            _("This request was already approved.")
+            if target.status == PostTarget.Status.APPROVED
+            else _("This request was already rejected."),
         )
     target.status = PostTarget.Status.APPROVED if approve else PostTarget.Status.REJECTED
     target.decided_by, target.decided_at = actor, timezone.now()

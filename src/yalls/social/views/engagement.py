@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from yalls.core.errors import DomainError
@@ -77,7 +78,7 @@ def _follow_target(request):
         else None
     )
     if found is None:
-        raise DomainError("relation.target_not_found", "Nothing to follow here.", status=404)
+        raise DomainError("relation.target_not_found", _("Nothing to follow here."), status=404)
     return kind, found
 
 
@@ -117,11 +118,16 @@ def mute_toggle(request):
     try:
         if request.POST.get("action") == "unmute":
             services.mute_remove(member=request.user, target_kind=kind, target=target.pk)
-            messages.success(request, f"You'll see {target.display_name} again.")
+            messages.success(
+                request,
+                _("You'll see %(display_name)s again.") % {"display_name": target.display_name},
+            )
         else:
             services.mute_create(member=request.user, target_kind=kind, target=target.pk)
             messages.success(
-                request, f"Muted {target.display_name}. They won't know; unmute any time."
+                request,
+                _("Muted %(display_name)s. They won't know; unmute any time.")
+                % {"display_name": target.display_name},
             )
     except DomainError as exc:
         return _fail(request, exc)
@@ -133,15 +139,17 @@ def mute_toggle(request):
 def block_toggle(request):
     target = selectors.member_by_ref(request.POST.get("target", ""))
     if target is None:
-        raise DomainError("relation.target_not_found", "No such member.", status=404)
+        raise DomainError("relation.target_not_found", _("No such member."), status=404)
     try:
         if request.POST.get("action") == "unblock":
             services.block_remove(member=request.user, target=target.pk)
-            messages.success(request, f"Unblocked @{target.handle}.")
+            messages.success(request, _("Unblocked @%(handle)s.") % {"handle": target.handle})
         else:
             services.block_create(member=request.user, target=target.pk)
             messages.success(
-                request, f"Blocked @{target.handle}. Neither of you can see or reach the other."
+                request,
+                _("Blocked @%(handle)s. Neither of you can see or reach the other.")
+                % {"handle": target.handle},
             )
     except DomainError as exc:
         return _fail(request, exc)
@@ -156,10 +164,10 @@ def hide_toggle(request):
     try:
         if request.POST.get("action") == "unhide":
             services.hide_remove(member=request.user, kind=kind, ref_id=ref_id)
-            messages.success(request, "It's back in your feeds.")
+            messages.success(request, _("It's back in your feeds."))
         else:
             services.hide_create(member=request.user, kind=kind, ref_id=ref_id)
-            messages.success(request, "Hidden from your feeds.")
+            messages.success(request, _("Hidden from your feeds."))
     except DomainError as exc:
         return _fail(request, exc)
     return redirect_back(request, "/")
@@ -184,9 +192,9 @@ def pin_add(request):
             url=request.POST.get("url", ""),
         )
     except DomainError as exc:
-        messages.error(request, f"Couldn't pin that: {exc.message}")
+        messages.error(request, _("Couldn't pin that: %(message)s") % {"message": exc.message})
         return redirect_back(request, _profile_url(request))
-    messages.success(request, "Pinned to your profile.")
+    messages.success(request, _("Pinned to your profile."))
     return redirect_back(request, _profile_url(request))
 
 
@@ -209,7 +217,7 @@ def pin_remove(request, pin_id):
         services.pin_remove(member=request.user, pin_id=pin_id)
     except DomainError as exc:
         return _fail(request, exc, _profile_url(request))
-    messages.success(request, "Unpinned.")
+    messages.success(request, _("Unpinned."))
     return redirect_back(request, _profile_url(request))
 
 

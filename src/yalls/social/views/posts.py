@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yalls.core.errors import DomainError
@@ -41,34 +43,34 @@ class ComposeForm(forms.Form):
 
     body = forms.CharField(
         required=False,
-        label="What's happening?",
+        label=gettext_lazy("What's happening?"),
         widget=forms.Textarea(
             attrs={"rows": 6, "data-max": services.MAX_BODY, "aria-describedby": "body-count"}
         ),
         strip=False,
     )
-    as_entity = forms.ChoiceField(required=False, label="Post as")
+    as_entity = forms.ChoiceField(required=False, label=gettext_lazy("Post as"))
     visibility = forms.ChoiceField(
-        choices=Post.Visibility.choices, initial="public", label="Who can see it"
+        choices=Post.Visibility.choices, initial="public", label=gettext_lazy("Who can see it")
     )
     targets = forms.MultipleChoiceField(
-        required=False, label="Also post to", widget=forms.CheckboxSelectMultiple
+        required=False, label=gettext_lazy("Also post to"), widget=forms.CheckboxSelectMultiple
     )
     other_targets = forms.CharField(
-        required=False, max_length=500, label="Other entities",
-        help_text="Handles, separated by commas or spaces. Entities you don't manage approve first.",
+        required=False, max_length=500, label=gettext_lazy("Other entities"),
+        help_text=gettext_lazy("Handles, separated by commas or spaces. Entities you don't manage approve first."),
     )  # fmt: skip
-    images = MultipleFileField(required=False, label="Photos (up to 10)")
+    images = MultipleFileField(required=False, label=gettext_lazy("Photos (up to 10)"))
     image_alt = forms.CharField(
-        required=False, max_length=services.MAX_ALT_TEXT, label="Describe the photos",
-        help_text="Read out to people using screen readers.",
+        required=False, max_length=services.MAX_ALT_TEXT, label=gettext_lazy("Describe the photos"),
+        help_text=gettext_lazy("Read out to people using screen readers."),
     )  # fmt: skip
     video = forms.FileField(
-        required=False, label="Video (MP4 or WebM, up to 50 MB)",
+        required=False, label=gettext_lazy("Video (MP4 or WebM, up to 50 MB)"),
         widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/webm"}),
     )  # fmt: skip
     publish_at = forms.DateTimeField(
-        required=False, label="Schedule for later",
+        required=False, label=gettext_lazy("Schedule for later"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )  # fmt: skip
@@ -205,7 +207,7 @@ def compose(request):
             request, "compose.html", _compose_context(request, form, picker, crosspost), status=400
         )
     if post.state == Post.State.SCHEDULED:
-        messages.success(request, "Scheduled. It will be published at the time you picked.")
+        messages.success(request, _("Scheduled. It will be published at the time you picked."))
         return redirect("compose")
     pending = post.targets.filter(status="pending").count()
     messages.success(
@@ -310,7 +312,9 @@ def post_edit(request, post_id):
         except DomainError as exc:
             error = exc.message
         else:
-            messages.success(request, "Saved. The earlier version is kept in the post's history.")
+            messages.success(
+                request, _("Saved. The earlier version is kept in the post's history.")
+            )
             return redirect("post_page", post_id=post.pk)
         post.body = request.POST.get("body", "")
     return render(
@@ -331,7 +335,7 @@ def post_edit(request, post_id):
 def post_delete(request, post_id):
     post = selectors.access_post(request.user, post_id)
     services.post_delete(actor=request.user, post=post)
-    messages.success(request, "Post deleted.")
+    messages.success(request, _("Post deleted."))
     return redirect("profile", handle=request.user.handle)
 
 
@@ -347,7 +351,7 @@ def approvals(request, handle):
 @require_POST
 def approval_decide(request, handle, target_id, decision):
     if decision not in ("approve", "reject"):
-        raise DomainError("request.bad", "Approve or reject.", status=404)
+        raise DomainError("request.bad", _("Approve or reject."), status=404)
     entity = access_entity(request.user, handle)
     approve = decision == "approve"
     try:
@@ -361,7 +365,12 @@ def approval_decide(request, handle, target_id, decision):
     else:
         messages.success(
             request,
-            f"{'Approved' if approve else 'Rejected'}: the post {'now appears' if approve else 'will not appear'} on {entity.display_name}.",
+            (
+                _("Approved: the post now appears on %(entity)s.")
+                if approve
+                else _("Rejected: the post will not appear on %(entity)s.")
+            )
+            % {"entity": entity.display_name},
         )
     return redirect("post_approvals", handle=entity.handle)
 

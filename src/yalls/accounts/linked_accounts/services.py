@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yalls.accounts import errors
 from yalls.accounts.models import Badge, LinkedAccount, MemberBadge, User
@@ -93,8 +94,8 @@ def _move(link: LinkedAccount, to: str) -> None:
     if to not in TRANSITIONS.get(link.status, frozenset()):
         raise Conflict(
             errors.LINK_ILLEGAL_TRANSITION,
-            f"A link that is {link.get_status_display().lower()} can't become "
-            f"{Status(to).label.lower()}.",
+            _("A link that is %(value)s can't become %(value2)s.")
+            % {"value": link.get_status_display().lower(), "value2": Status(to).label.lower()},
         )
     link.status = to
 
@@ -105,26 +106,28 @@ def _move(link: LinkedAccount, to: str) -> None:
 def _validate_url(raw: str, *, field: str, hosts: frozenset[str] = frozenset()) -> str:
     url = (raw or "").strip()
     if not url:
-        raise DomainError(errors.LINK_URL_INVALID, "Give the address.", field=field)
+        raise DomainError(errors.LINK_URL_INVALID, _("Give the address."), field=field)
     if len(url) > 500:
-        raise DomainError(errors.LINK_URL_INVALID, "That address is too long.", field=field)
+        raise DomainError(errors.LINK_URL_INVALID, _("That address is too long."), field=field)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
         raise DomainError(
-            errors.LINK_URL_INVALID, "That is not a web address.", field=field
+            errors.LINK_URL_INVALID, _("That is not a web address."), field=field
         ) from exc
     if parts.scheme.lower() != "https":
-        raise DomainError(errors.LINK_URL_INVALID, "Use an https:// address.", field=field)
+        raise DomainError(errors.LINK_URL_INVALID, _("Use an https:// address."), field=field)
     host = (parts.hostname or "").lower().rstrip(".")
     if parts.username or parts.password or port not in (None, 443):
         raise DomainError(
-            errors.LINK_URL_INVALID, "Use a plain https:// address (no login or port).", field=field
+            errors.LINK_URL_INVALID,
+            _("Use a plain https:// address (no login or port)."),
+            field=field,
         )
     if "." not in host or host.replace(".", "").isdigit() or ":" in host or host == "localhost":
         raise DomainError(
-            errors.LINK_URL_INVALID, "Use the site's name, not an IP address.", field=field
+            errors.LINK_URL_INVALID, _("Use the site's name, not an IP address."), field=field
         )
     if hosts:
         if host not in hosts:
@@ -132,11 +135,13 @@ def _validate_url(raw: str, *, field: str, hosts: frozenset[str] = frozenset()) 
                 sorted(h for h in hosts if not h.startswith(("www.", "m.", "mobile.")))
             )
             raise DomainError(
-                errors.LINK_URL_INVALID, f"That address must be on {names}.", field=field
+                errors.LINK_URL_INVALID,
+                _("That address must be on %(names)s.") % {"names": names},
+                field=field,
             )
         if parts.path.strip("/") == "":
             raise DomainError(
-                errors.LINK_URL_INVALID, "Link to your profile, not the home page.", field=field
+                errors.LINK_URL_INVALID, _("Link to your profile, not the home page."), field=field
             )
     return parts._replace(scheme="https", netloc=parts.netloc.lower(), fragment="").geturl()
 
@@ -220,7 +225,7 @@ def is_moderator(member: User | None) -> bool:
 
 def review_queue(moderator: User) -> QuerySet[LinkedAccount]:
     if not is_moderator(moderator):
-        raise Forbidden(errors.LINK_NOT_ALLOWED, "Only moderators review linked accounts.")
+        raise Forbidden(errors.LINK_NOT_ALLOWED, _("Only moderators review linked accounts."))
     return (
         LinkedAccount.objects.filter(status=Status.PENDING_REVIEW)
         .select_related("member")
@@ -231,7 +236,7 @@ def review_queue(moderator: User) -> QuerySet[LinkedAccount]:
 def access_link(member: User, provider: str) -> LinkedAccount:
     link = LinkedAccount.objects.filter(member=member, provider=provider).first()
     if link is None:
-        raise NotFound(errors.LINK_NOT_FOUND, "You haven't linked that account.")
+        raise NotFound(errors.LINK_NOT_FOUND, _("You haven't linked that account."))
     return link
 
 
@@ -243,7 +248,7 @@ def _provider(provider: str) -> ProviderRule:
     if rule is None:
         raise DomainError(
             errors.LINK_PROVIDER_INVALID,
-            "Pick X, Instagram, Facebook, YouTube, TikTok or Website.",
+            _("Pick X, Instagram, Facebook, YouTube, TikTok or Website."),
             field="provider",
         )
     return rule
@@ -276,7 +281,7 @@ def _notify_verified(link: LinkedAccount, actor=None) -> None:
     notify(
         recipient=link.member,
         kind="accounts.link_verified",
-        title=f"Your {label} link is verified",
+        title=_("Your %(label)s link is verified") % {"label": label},
         body=link.url,
         link="/settings/links",
         actor=actor,
@@ -335,7 +340,8 @@ def linked_account_recheck(*, member: User, provider: str) -> LinkedAccount:
     if not rule.rel_me:
         raise Conflict(
             errors.LINK_ILLEGAL_TRANSITION,
-            f"{rule.label} can't be checked automatically; send a proof link instead.",
+            _("%(label)s can't be checked automatically; send a proof link instead.")
+            % {"label": rule.label},
         )
     if link.status == Status.CHECKING:
         return link
@@ -373,10 +379,10 @@ def linked_account_review(
 ) -> LinkedAccount:
     """A moderator (or admin) approves or rejects a proof; audited with the note."""
     if not is_moderator(moderator):
-        raise Forbidden(errors.LINK_NOT_ALLOWED, "Only moderators review linked accounts.")
+        raise Forbidden(errors.LINK_NOT_ALLOWED, _("Only moderators review linked accounts."))
     link = LinkedAccount.objects.select_for_update().get(pk=link.pk)
     if link.member_id == moderator.pk:
-        raise Forbidden(errors.LINK_NOT_ALLOWED, "Another moderator must review your own links.")
+        raise Forbidden(errors.LINK_NOT_ALLOWED, _("Another moderator must review your own links."))
     _move(link, Status.VERIFIED if approve else Status.REJECTED)
     link.reviewed_by = moderator
     link.checked_at = timezone.now()
@@ -435,18 +441,18 @@ def linked_account_check(*, link_id: str, fetch=None, **fetch_options) -> str:
 
 def _require_admin(actor: User) -> None:
     if not getattr(actor, "is_staff", False):
-        raise Forbidden(errors.BADGE_NOT_ALLOWED, "Only admins grant and revoke badges.")
+        raise Forbidden(errors.BADGE_NOT_ALLOWED, _("Only admins grant and revoke badges."))
 
 
 def _badge_and_member(badge_slug: str, member_handle: str) -> tuple[Badge, User]:
     badge = Badge.objects.filter(slug=(badge_slug or "").strip()).first()
     if badge is None:
-        raise DomainError(errors.BADGE_UNKNOWN, "Pick a badge from the list.", field="badge")
+        raise DomainError(errors.BADGE_UNKNOWN, _("Pick a badge from the list."), field="badge")
     try:
         member = access_member_by_handle((member_handle or "").strip().lstrip("@")[:31])
     except NotFound as exc:
         raise DomainError(
-            errors.BADGE_MEMBER_UNKNOWN, "No member has that handle.", field="member"
+            errors.BADGE_MEMBER_UNKNOWN, _("No member has that handle."), field="member"
         ) from exc
     return badge, member
 
@@ -471,9 +477,9 @@ def badge_grant(*, actor: User, member_handle: str, badge_slug: str) -> MemberBa
 def badge_revoke(*, actor: User, member_handle: str, badge_slug: str) -> None:
     _require_admin(actor)
     badge, member = _badge_and_member(badge_slug, member_handle)
-    deleted, _ = MemberBadge.objects.filter(member=member, badge=badge).delete()
+    deleted, _unused = MemberBadge.objects.filter(member=member, badge=badge).delete()
     if not deleted:
-        raise NotFound(errors.BADGE_NOT_GRANTED, "That member doesn't have that badge.")
+        raise NotFound(errors.BADGE_NOT_GRANTED, _("That member doesn't have that badge."))
     audit_record(
         actor=actor, action="badge.revoked", target_type="member", target_id=member.pk,
         metadata={"badge": badge.slug},
@@ -482,7 +488,7 @@ def badge_revoke(*, actor: User, member_handle: str, badge_slug: str) -> None:
 
 def badge_ensure(*, slug: str, label: str, description: str = "") -> Badge:
     """Create or refresh a badge definition (demo data, data migrations, the admin)."""
-    badge, _ = Badge.objects.update_or_create(
+    badge, _unused = Badge.objects.update_or_create(
         slug=slug, defaults={"label": label, "description": description}
     )
     return badge
@@ -497,9 +503,9 @@ def badge_define(*, actor: User, label: str, description: str = "") -> Badge:
     label = (label or "").strip()[:60]
     slug = slugify(label)[:40]
     if not slug:
-        raise DomainError(errors.BADGE_UNKNOWN, "Give the badge a name.", field="label")
+        raise DomainError(errors.BADGE_UNKNOWN, _("Give the badge a name."), field="label")
     if Badge.objects.filter(slug=slug).exists():
-        raise Conflict(errors.BADGE_UNKNOWN, "A badge with that name exists.", field="label")
+        raise Conflict(errors.BADGE_UNKNOWN, _("A badge with that name exists."), field="label")
     badge = Badge.objects.create(
         slug=slug, label=label, description=(description or "").strip()[:200]
     )
@@ -519,7 +525,7 @@ def demo_identity_seed(
     members and a website already verified for one (the demo has no real site to fetch)."""
     badge_ensure(
         slug="founding-member",
-        label="Founding member",
+        label=_("Founding member"),
         description="Joined yalls in its first season.",
     )
     granted = 0

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -100,7 +101,7 @@ def _decide(request, link_id: str, payload: DecisionIn | None, approve: bool):
     try:
         link = LinkedAccount.objects.select_related("member").get(pk=UUID(link_id))
     except (ValueError, LinkedAccount.DoesNotExist) as exc:
-        raise NotFound("link.not_found", "No such linked account.") from exc
+        raise NotFound("link.not_found", _("No such linked account.")) from exc
     return la.linked_account_review(
         moderator=request.auth, link=link, approve=approve, note=payload.note if payload else ""
     )

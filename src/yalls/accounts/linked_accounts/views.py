@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yalls.accounts import linked_accounts as la
@@ -14,12 +16,12 @@ from yalls.core.errors import DomainError
 
 
 class LinkForm(forms.Form):
-    url = forms.CharField(max_length=500, label="Profile address")
+    url = forms.CharField(max_length=500, label=gettext_lazy("Profile address"))
     proof_url = forms.CharField(
         max_length=500,
         required=False,
-        label="Proof address",
-        help_text="A post or page on that account that links to your yalls profile.",
+        label=gettext_lazy("Proof address"),
+        help_text=gettext_lazy("A post or page on that account that links to your yalls profile."),
     )
 
     def __init__(self, *args, provider: str, **kwargs):
@@ -52,7 +54,7 @@ def settings_links(request):
     if request.method == "POST":
         provider = request.POST.get("provider", "")
         if provider not in la.PROVIDERS:
-            messages.error(request, "Pick an account to link.")
+            messages.error(request, _("Pick an account to link."))
             return redirect("settings_links")
         form = LinkForm(request.POST, provider=provider)
         if form.is_valid():
@@ -165,14 +167,16 @@ def moderation_link_decide(request, link_id):
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, f"{'Verified' if approve else 'Rejected'} @{link.member.handle}'s link."
+            request,
+            (_("Verified @%(handle)s's link.") if approve else _("Rejected @%(handle)s's link."))
+            % {"handle": link.member.handle},
         )
     return redirect("moderation_links")
 
 
 class BadgeGrantForm(forms.Form):
-    member = forms.CharField(max_length=31, label="Member's handle")
-    badge = forms.ChoiceField(label="Badge")
+    member = forms.CharField(max_length=31, label=gettext_lazy("Member's handle"))
+    badge = forms.ChoiceField(label=gettext_lazy("Badge"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -199,7 +203,11 @@ def moderation_badges(request):
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
-                messages.success(request, f"{grant.badge.label} granted to @{grant.member.handle}.")
+                messages.success(
+                    request,
+                    _("%(label)s granted to @%(handle)s.")
+                    % {"label": grant.badge.label, "handle": grant.member.handle},
+                )
                 return redirect("moderation_badges")
         status = 400
     from yalls.accounts.models import MemberBadge
@@ -225,7 +233,7 @@ def moderation_badge_define(request):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Badge “{badge.label}” added.")
+        messages.success(request, _("Badge “%(label)s” added.") % {"label": badge.label})
     return redirect("moderation_badges")
 
 
@@ -241,7 +249,7 @@ def moderation_badge_revoke(request):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Badge revoked.")
+        messages.success(request, _("Badge revoked."))
     return redirect("moderation_badges")
 
 
