@@ -2,6 +2,7 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.core.exceptions import PermissionDenied
 
 from yalls.accounts import services, signin_guard
 from yalls.core.errors import DomainError, TooManyRequests
@@ -20,6 +21,13 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         except DomainError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from exc
+
+    def get_client_ip(self, request) -> str:
+        # allauth's rate limits and the session list read the address here: the same rule as ours.
+        ip = client_ip(request)
+        if ip == "unknown":
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def pre_authenticate(self, request, **credentials):
         try:

@@ -1,14 +1,37 @@
 """Small request helpers shared by web views and the API."""
 
+import ipaddress
+
 from django.conf import settings
 
 
+def _clean_ip(value: str) -> str | None:
+    value = value.strip()
+    if value.startswith("[") and "]" in value:  # "[2001:db8::1]:443"
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # "203.0.113.7:51234"
+        value = value.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(value.split("%", 1)[0]))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str:
-    if settings.SECURE_PROXY_SSL_HEADER:  # behind our proxy: trust its X-Forwarded-For
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address: the one function rate limits, the sign-in lockout, sessions and logs use.
+
+    Each trusted proxy appends the address it received the request from to X-Forwarded-For, so
+    with N trusted hops (settings.TRUSTED_PROXY_HOPS) the client is the Nth entry from the
+    right; everything to its left was written by the client and is ignored. With 0 hops (the
+    default) the header is not read at all: the socket address is the client. A header shorter
+    than the configured hops, or an entry that is not an address, means the request did not
+    come through our proxies as configured, so the socket address is used."""
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops > 0:
+        entries = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if len(entries) >= hops and (ip := _clean_ip(entries[-hops])):
+            return ip
+    return _clean_ip(request.META.get("REMOTE_ADDR", "")) or "unknown"
 
 
 def redirect_back(request, fallback: str):
