@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from yalls.accounts import views as account_views
+from yalls.accounts.adapter import FIRST_SIGN_IN_SESSION_KEY
 from yalls.accounts.models import User
 from yalls.core.errors import NotFound, problem_response
 from yalls.core.handles import handle_resolve
@@ -17,6 +18,7 @@ from yalls.social.selectors import relations
 def home(request):
     context = {"nav_active": "home"}
     if request.user.is_authenticated:
+        context["first_visit"] = request.session.get(FIRST_SIGN_IN_SESSION_KEY, False)
         context["my_entities"] = entity_selectors.entities_of_member(
             request.user, include_archived=False
         )[:6]

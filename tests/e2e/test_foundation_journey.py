@@ -104,7 +104,7 @@ def test_member_journey_signup_mfa_profile_and_farm(page: Page, tmp_path, delete
     _visit_checked(page)
     page.get_by_role("link", name="Sign up").first.click()
     expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign Up")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign up")
     _visit_checked(page)
     save_screenshot(page, "signup-1280")
 
@@ -187,7 +187,7 @@ def test_member_journey_signup_mfa_profile_and_farm(page: Page, tmp_path, delete
     # --- Sign out -------------------------------------------------------------------------
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign In")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     _visit_checked(page)
 
