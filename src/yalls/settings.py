@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "yalls.core.errors.DomainErrorMiddleware",
     # Last: everything below it (the view) runs in the member's database context (RLS).
     "yalls.core.db_context.DbContextMiddleware",
+    # Inside the database context: its 404 page renders the shell (bell, menus) like any view.
+    "yalls.core.not_found.DevelopmentNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "yalls.urls"

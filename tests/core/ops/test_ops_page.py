@@ -32,6 +32,8 @@ def test_ops_page_shows_the_numbers(client):
 
     body = response.content.decode()
     assert "<code>/@&lt;str:handle&gt;</code>" in body
+    # Each cell names its column, so the rows stack readably on a phone.
+    assert 'data-label="p99">' in body
     assert 'data-testid="queue-depth">2 waiting' in body
     for link in ('href="/ops/jobs/"', 'href="/ops/flags/"', 'href="/admin/audit/auditevent/"'):
         assert link in body
@@ -59,7 +61,12 @@ def test_empty_ops_page(client):
 def test_ops_page_is_staff_only(client):
     assert client.get("/ops/").status_code == 302
     client.force_login(MemberFactory())
-    assert client.get("/ops/").status_code == 403
+    refused = client.get("/ops/")
+    assert refused.status_code == 403
+    # The refusal names who the page is for; it doesn't send members to an entity's managers.
+    body = refused.content.decode()
+    assert "staff who run the site" in body
+    assert "manager" not in body
 
 
 def test_health_reports_jobs(client):

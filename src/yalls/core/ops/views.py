@@ -27,7 +27,7 @@ def staff_required(view):
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not user.is_staff:
-            raise PermissionDenied("Staff only")
+            raise PermissionDenied(_("The ops pages are for the yalls staff who run the site."))
         return view(request, *args, **kwargs)
 
     return wrapper
