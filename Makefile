@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Tests use the local Redis when one answers (db 15); without it the app's fallbacks are tested.
 REDIS_TEST_URL ?= $(shell (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG) && echo redis://127.0.0.1:6379/15)
 
-.PHONY: up test install dev-install chromium redis-server lint format seed worker clean-db help
+.PHONY: up test install dev-install chromium redis-server gettext messages lint format seed worker clean-db help
 
 help:
 	@echo "make up     - install, start the embedded PostgreSQL, migrate, seed, serve :8000 and run the worker"
@@ -50,6 +50,23 @@ redis-server:
 		echo "Some tests need the redis-server binary (Debian/Ubuntu: sudo apt-get install redis-server)."; exit 1; \
 	fi
 
+# GNU gettext: makemessages (and the test that every marked string is translated) need xgettext.
+gettext:
+	@if command -v xgettext >/dev/null && command -v msgfmt >/dev/null; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "· installing Debian's gettext for the translation check"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null) || exit 1; \
+	else \
+		echo "The translation check needs GNU gettext (Debian/Ubuntu: sudo apt-get install gettext)."; exit 1; \
+	fi
+
+# Re-extract every marked string into the es/fr catalogues, then compile them (docs/i18n.md).
+# The .mo files are committed, so `make up` on a clean clone needs no gettext.
+I18N_IGNORE = --ignore=static --ignore=demo --ignore=migrations --ignore=__pycache__
+messages: dev-install gettext
+	cd src/yalls && YALLS_ENV=test DJANGO_SETTINGS_MODULE=yalls.settings ../../$(BIN)/django-admin makemessages -l es -l fr --no-obsolete $(I18N_IGNORE)
+	cd src/yalls && YALLS_ENV=test DJANGO_SETTINGS_MODULE=yalls.settings ../../$(BIN)/django-admin compilemessages -l es -l fr $(I18N_IGNORE)
+
 up: install
 	$(BIN)/yalls up
 
@@ -74,6 +91,6 @@ format: dev-install
 PYTEST_WORKERS ?= 2
 TEST_ENV = REDIS_URL=$(REDIS_TEST_URL) YALLS_ENV=test CHROMIUM=$(CHROMIUM)
 
-test: dev-install chromium redis-server lint
+test: dev-install chromium redis-server gettext lint
 	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(TEST_ENV) $(BIN)/pytest -p no:xdist -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
