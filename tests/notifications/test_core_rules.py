@@ -57,9 +57,9 @@ def test_group_keys_and_titles():
     assert rules.group_key_for("social.mention", mention, "post", "p1", "") == ""
     assert rules.group_key_for("social.mention", mention, "post", "p1", "mine") == "mine"
     assert rules.grouped_title(fav, "Maya Lopez", 12, "x") == (
-        "Maya Lopez and 11 others favourited your post"
+        "Maya Lopez and 11 others favorited your post"
     )
     assert rules.grouped_title(fav, "Maya Lopez", 2, "x") == (
-        "Maya Lopez and 1 other favourited your post"
+        "Maya Lopez and 1 other favorited your post"
     )
-    assert rules.grouped_title(fav, "Maya Lopez", 1, "Maya favourited") == "Maya favourited"
+    assert rules.grouped_title(fav, "Maya Lopez", 1, "Maya favorited") == "Maya favorited"

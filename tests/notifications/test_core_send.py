@@ -30,7 +30,7 @@ def maya(db):
 
 def fav(recipient, actor, post="p1", now=NOON, **kw):
     return notify(
-        recipient=recipient, kind="social.favorite", title=f"{actor.display_name} favourited",
+        recipient=recipient, kind="social.favorite", title=f"{actor.display_name} favorited",
         actor=actor, target_type="post", target_id=post, now=now, **kw,
     )  # fmt: skip
 
@@ -58,7 +58,7 @@ def test_nothing_rings_when_the_business_transaction_rolls_back(
         transaction.atomic(),
     ):
         fav(denver, maya)
-        raise RuntimeError("the favourite failed")
+        raise RuntimeError("the favorite failed")
     assert bell == [] and not Notification.objects.exists()
 
 
@@ -245,7 +245,7 @@ def test_dedupe_of_events_folded_into_a_group(denver, maya):
 # --- grouping ----------------------------------------------------------------------------------
 
 
-def test_favourites_of_one_post_fold_into_one_entry(
+def test_favorites_of_one_post_fold_into_one_entry(
     denver, maya, bell, django_capture_on_commit_callbacks
 ):
     fans = [MemberFactory(display_name=f"Fan {i}", password=None) for i in range(11)]
@@ -256,7 +256,7 @@ def test_favourites_of_one_post_fold_into_one_entry(
         group = fav(denver, maya, now=NOON + timedelta(minutes=30))
     assert group.pk == first.pk and Notification.objects.filter(recipient=denver).count() == 1
     assert group.count == 12
-    assert group.title == "Maya Lopez and 11 others favourited your post"
+    assert group.title == "Maya Lopez and 11 others favorited your post"
     assert group.actor_ids == [str(maya.pk), *[str(f.pk) for f in reversed(fans[-4:])]]
     assert group.created_at == group.updated_at == NOON + timedelta(minutes=30)  # rose to the top
     assert bell == [str(denver.pk)]

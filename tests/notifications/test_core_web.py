@@ -47,7 +47,7 @@ def test_the_page_shows_the_defaults(web):
     assert 'name="push"' not in html and "not available yet" in html  # no switch that does nothing
     assert "yalls/js/notification_settings.js" in html and "<script>" not in html
     assert 'style="' not in html
-    assert "a favourite would wait until 08:00" in html
+    assert "a favorite would wait until 08:00" in html
     assert "After 10 notifications in a day, only priority ones get through." in html
     assert 'aria-current="page">Notifications<' in html  # its settings sub-nav item
     assert not Preference.objects.exists()
@@ -99,12 +99,12 @@ def test_the_preview_is_computed_from_the_saved_preferences(member):
     preview = preferences_preview(member, preferences_for(member), now=noon)
     assert (
         preview["lines"][0]
-        == "At 23:00 tonight a favourite would wait until 08:00 tomorrow, then appear."
+        == "At 23:00 tonight a favorite would wait until 08:00 tomorrow, then appear."
     )
     prefs(member, quiet_start="13:00", quiet_end="13:30", daily_cap=0, categories_off=["social"])
     preview = preferences_preview(member, preferences_for(member), now=noon)
     assert preview["lines"][:3] == [
-        "At 13:00 today a favourite would wait until 13:30, then appear.",
+        "At 13:00 today a favorite would wait until 13:30, then appear.",
         "Your daily cap is 0: only priority notifications get through.",
         "Turned off: Social. They are recorded but not shown.",
     ]

@@ -43,7 +43,7 @@ def test_page_needs_sign_in():
 
 def test_page_lanes_as_tabs_with_badges(maya):
     bob = MemberFactory(display_name="Bob Breeder")
-    make_notification(maya, lane="social", title="Bob favourited your post", actor=bob)
+    make_notification(maya, lane="social", title="Bob favorited your post", actor=bob)
     make_notification(maya, lane="social", title="Older one", minutes_ago=5)
     make_notification(maya, lane="system", title="Welcome", read_at=timezone.now())
     page = logged_in(maya).get("/notifications").content.decode()
@@ -55,8 +55,8 @@ def test_page_lanes_as_tabs_with_badges(maya):
         in page
     )
     assert 'data-unread="priority" hidden></span>' in page  # empty at zero
-    assert "Bob favourited your post" in page and "Unread: </span>Bob favourited" in page
-    assert page.index("Bob favourited") < page.index("Older one")
+    assert "Bob favorited your post" in page and "Unread: </span>Bob favorited" in page
+    assert page.index("Bob favorited") < page.index("Older one")
     assert 'Mark all read<span class="sr-only"> in Social' in page
     # The bell says the count, the nav items carry the badge.
     assert 'aria-label="Notifications, 2 unread"' in page

@@ -1,4 +1,4 @@
-"""The social events send through the one send path: follow, favourite, repost, mention,
+"""The social events send through the one send path: follow, favorite, repost, mention,
 cross-post approval asked and decided, link verified. Each tells the right person once, never
 the actor, and a repeated event (toggle twice, edit, re-check) does not notify again."""
 
@@ -65,10 +65,10 @@ def test_follow_member_and_entity(maya, liam):
 
 def test_favorite_post_and_entity_once_and_grouped(maya, liam):
     post = posts.post_create(author=maya, body="Foal born tonight")
-    for _ in range(3):  # favourite, unfavourite, favourite
+    for _ in range(3):  # favorite, unfavorite, favorite
         engagement.favorite_toggle(member=liam, kind="post", ref_id=post.pk)
     (n,) = sent("social.favorite")
-    assert n.recipient_id == maya.pk and n.title == "Liam Tack favourited your post"
+    assert n.recipient_id == maya.pk and n.title == "Liam Tack favorited your post"
     assert n.link == f"/p/{post.pk}" and n.body == "Foal born tonight"
     # a second member folds into the same entry
     ava = MemberFactory(display_name="Ava Stone")
@@ -82,7 +82,7 @@ def test_favorite_post_and_entity_once_and_grouped(maya, liam):
     engagement.favorite_toggle(member=liam, kind="entity", ref_id=farm.pk)
     (entity_fav,) = sent("social.favorite", target_type="entity")
     assert (
-        entity_fav.recipient_id == maya.pk and entity_fav.title == "Liam Tack favourited Oak Farm"
+        entity_fav.recipient_id == maya.pk and entity_fav.title == "Liam Tack favorited Oak Farm"
     )
 
 

@@ -1,4 +1,4 @@
-"""The demo world `yalls seed` loads: believable members, a farm, brands, horses, an organiser."""
+"""The demo world `yalls seed` loads: believable members, a farm, brands, horses, an organizer."""
 
 from django.apps import AppConfig
 

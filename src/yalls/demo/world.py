@@ -53,7 +53,7 @@ ENTITIES = [
     ("liam@yalls.local", "bit_and_bridle", "Bit & Bridle", "brand", "Handmade tack since 2009.", {}, {"website": "https://bitandbridle.example"}),
     ("liam@yalls.local", "bnb_youth", "Bit & Bridle Youth", "brand", "Tack sized for young riders.", {}, {"parent_brand": "bit_and_bridle"}),
     ("maya@yalls.local", "thunder_road", "Thunder Road", "horse", "Sire. AQHA stallion, barrel-bred.", {"breed": "Quarter Horse", "sex": "stallion", "colour": "Bay", "foaling_date": date(2014, 4, 2), "registration_number": "AQHA-5512034"}, {}),
-    ("maya@yalls.local", "moonlight_belle", "Moonlight Belle", "horse", "Dam. Quiet, kind, fast.", {"breed": "Quarter Horse", "sex": "mare", "colour": "Grey", "foaling_date": date(2015, 5, 19), "registration_number": "AQHA-5630877"}, {}),
+    ("maya@yalls.local", "moonlight_belle", "Moonlight Belle", "horse", "Dam. Quiet, kind, fast.", {"breed": "Quarter Horse", "sex": "mare", "colour": "Gray", "foaling_date": date(2015, 5, 19), "registration_number": "AQHA-5630877"}, {}),
     ("maya@yalls.local", "little_thunder", "Little Thunder", "horse", "This spring's colt out of Moonlight Belle by Thunder Road.", {"breed": "Quarter Horse", "sex": "colt", "colour": "Bay roan", "foaling_date": date(2026, 3, 28), "registration_number": ""}, {"sire": "thunder_road", "dam": "moonlight_belle"}),
     ("producer@yalls.local", "prairie_classic", "Prairie Classic Events", "event_organiser", "Barrel races and ranch rodeos across the Front Range.", {}, {"season": "April–October"}),
 ]  # fmt: skip
@@ -156,7 +156,7 @@ def _seed_posts(by_email: dict) -> int:
     post_services.post_create(
         author=liam,
         as_entity="bnb_youth",
-        body="Youth-size headstalls are back in stock, in four colours. #tack",
+        body="Youth-size headstalls are back in stock, in four colors. #tack",
     )  # the brand_of edge carries it to Bit & Bridle
     post_services.post_create(
         author=liam,

@@ -35,7 +35,7 @@ class EntityForm(forms.Form):
     sex = forms.ChoiceField(
         choices=[("", "—"), *Horse.Sex.choices], required=False, label=gettext_lazy("Sex")
     )
-    colour = forms.CharField(max_length=50, required=False, label=gettext_lazy("Colour"))
+    colour = forms.CharField(max_length=50, required=False, label=gettext_lazy("Color"))
     foaling_date = forms.DateField(
         required=False,
         label=gettext_lazy("Foaling date"),

@@ -9,8 +9,8 @@ DEFAULT_KINDS = [
     ("horse", "Horse", "Horses", "A horse, with breed and pedigree details.", True, 50),
     (
         "event_organiser",
-        "Event organiser",
-        "Event organisers",
+        "Event organizer",
+        "Event organizers",
         "Runs shows, races, clinics and sales.",
         False,
         60,

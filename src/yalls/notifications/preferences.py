@@ -162,7 +162,7 @@ def preferences_preview(member, prefs: Preference, *, now) -> dict:
         at, until_local = example.astimezone(tz), until.astimezone(tz)
         later = " tomorrow" if until_local.date() > at.date() else ""
         lines.append(
-            f"At {_clock(at)} {_day_word(at, local_now.date())} a favourite would wait until "
+            f"At {_clock(at)} {_day_word(at, local_now.date())} a favorite would wait until "
             f"{_clock(until_local)}{later}, then appear."
         )
     else:

@@ -2,7 +2,7 @@
 
 A feature that sends a new kind adds one line here (unknown kinds are a programming error and
 raise). Lanes: **priority** = mentions, orders, event registrations, approvals, security;
-**social** = follows, favourites, reposts; **system** = product updates and alerts.
+**social** = follows, favorites, reposts; **system** = product updates and alerts.
 """
 
 from dataclasses import dataclass
@@ -21,7 +21,7 @@ class Rule:
     lane: str
     priority: int  # 1 = critical (passes quiet hours and the daily cap), 2 = normal, 3 = low
     groupable: bool = False  # same kind + target within the window fold into one entry
-    verb: str = ""  # "favourited your post": grouped titles read "<actor> and N others <verb>"
+    verb: str = ""  # "favorited your post": grouped titles read "<actor> and N others <verb>"
     always_delivered: bool = False  # security notices ignore category opt-outs and mutes
 
 
@@ -35,7 +35,7 @@ KINDS: dict[str, Rule] = {
     # social lane
     "social.follow": Rule(Category.SOCIAL, Lane.SOCIAL, 3, groupable=True, verb="followed you"),
     "social.favorite": Rule(
-        Category.SOCIAL, Lane.SOCIAL, 3, groupable=True, verb="favourited your post"
+        Category.SOCIAL, Lane.SOCIAL, 3, groupable=True, verb="favorited your post"
     ),
     "social.repost": Rule(
         Category.SOCIAL, Lane.SOCIAL, 3, groupable=True, verb="reposted your post"
@@ -76,7 +76,7 @@ def rule_for(kind: str, *, category: str | None = None, priority: int | None = N
 
 
 def group_key_for(kind: str, rule: Rule, target_type: str, target_id: str, given: str) -> str:
-    """The caller's key, else `kind:target` for groupable kinds (favourites of one post...)."""
+    """The caller's key, else `kind:target` for groupable kinds (favorites of one post...)."""
     if given:
         return given[:200]
     if rule.groupable and target_type and target_id:
@@ -85,7 +85,7 @@ def group_key_for(kind: str, rule: Rule, target_type: str, target_id: str, given
 
 
 def grouped_title(rule: Rule, actor_name: str, count: int, fallback: str) -> str:
-    """ "Maya Lopez and 11 others favourited your post" (or the sender's title when the kind has
+    """ "Maya Lopez and 11 others favorited your post" (or the sender's title when the kind has
     no verb)."""
     if not rule.verb or not actor_name or count <= 1:
         return fallback

@@ -1,10 +1,10 @@
-"""Who hears about a social event, and what it says: follows, favourites, reposts, mentions and
+"""Who hears about a social event, and what it says: follows, favorites, reposts, mentions and
 cross-post approvals, sent through the one send path (`notifications.services.notify`).
 
 Each function is called from inside the service's own transaction (so a rolled-back write sends
 nothing). The send service drops self-notifications, applies blocks, mutes, preferences, quiet
-hours and the cap; the dedupe keys here make a repeated event (favourite, unfavourite, favourite)
-one notification, and the group keys fold "Maya and 11 others favourited your post".
+hours and the cap; the dedupe keys here make a repeated event (favorite, unfavorite, favorite)
+one notification, and the group keys fold "Maya and 11 others favorited your post".
 """
 
 from __future__ import annotations
@@ -71,19 +71,19 @@ def follow_created(*, follow: Follow, follower: User) -> None:
 
 
 def favorite_added(*, member: User, kind: str, ref_id, owner_id) -> None:
-    """A post favourited: its author hears; an entity favourited: its owner."""
+    """A post favorited: its author hears; an entity favorited: its owner."""
     if kind == Favorite.Kind.POST:
         post = Post.objects.select_related("as_entity").filter(pk=ref_id).first()
         if post is None:
             return
         what = "your post" if not post.as_entity_id else f"{post.as_entity.display_name}'s post"
-        title, link, body = f"{_name(member)} favourited {what}", _post_url(ref_id), post.body
+        title, link, body = f"{_name(member)} favorited {what}", _post_url(ref_id), post.body
     elif kind == Favorite.Kind.ENTITY:
         entity = Entity.objects.filter(pk=ref_id).first()
         if entity is None:
             return
         title, link, body = (
-            f"{_name(member)} favourited {entity.display_name}",
+            f"{_name(member)} favorited {entity.display_name}",
             f"/@{entity.handle}",
             "",
         )
