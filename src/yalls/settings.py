@@ -144,6 +144,16 @@ else:
 _db["ENGINE"] = "django.db.backends.postgresql"
 # A bounded psycopg pool per process instead of one persistent connection per thread: under ASGI
 # every sync view may run on another thread, and per-thread connections pile up until the server
+# Roles (docs/security.md): the URL's user owns the schema and runs migrations; the app logs in as
+# a role that owns nothing and can do nothing itself, then switches role: the system role for
+# the session (jobs, commands, code before the request context), the member role per request
+# transaction. On the embedded server's unix socket trust auth lets it in without a password.
+YALLS_DB_APP_ROLE = os.environ.get("DATABASE_APP_USER", "yalls_app")
+YALLS_DB_MEMBER_ROLE = os.environ.get("YALLS_DB_MEMBER_ROLE", "yalls_member")
+YALLS_DB_SYSTEM_ROLE = os.environ.get("YALLS_DB_SYSTEM_ROLE", "yalls_system")
+DATABASE_APP_PASSWORD = os.environ.get("DATABASE_APP_PASSWORD", "")
+DATABASE_OWNER = {"USER": _db.get("USER") or "postgres", "PASSWORD": _db.get("PASSWORD") or ""}
+_db["USER"], _db["PASSWORD"] = YALLS_DB_APP_ROLE, DATABASE_APP_PASSWORD
 # says "too many clients". CONN_MAX_AGE must be 0 with a pool.
 _db["CONN_MAX_AGE"] = 0
 _db.setdefault("OPTIONS", {})["pool"] = {
@@ -156,8 +166,6 @@ _db["ATOMIC_REQUESTS"] = True
 _db["TEST"] = {"NAME": os.environ.get("YALLS_TEST_DATABASE", f"test_{_db['NAME']}_{os.getpid()}")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The non-owner role every request-scoped query runs as (row-level security applies to it).
-YALLS_DB_MEMBER_ROLE = os.environ.get("YALLS_DB_MEMBER_ROLE", "yalls_member")
 SLOW_QUERY_MS = int(os.environ.get("SLOW_QUERY_MS", "100"))
 
 # --- Background jobs and metrics (docs/platform/jobs.md, docs/platform/metrics.md) ---------------
@@ -234,6 +242,8 @@ MFA_TOTP_ISSUER = "yalls"
 USERSESSIONS_TRACK_ACTIVITY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
+# The database store, read and written in the system context (django_session is not members').
+SESSION_ENGINE = "yalls.core.sessions"
 SESSION_COOKIE_SAMESITE = "Lax"
 JWT_ACCESS_TTL_SECONDS = 15 * 60
 JWT_REFRESH_TTL_DAYS = 30

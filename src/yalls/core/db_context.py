@@ -1,11 +1,14 @@
 """The database context every request-scoped query runs under (row-level security).
 
-Inside a request the connection switches, for that transaction only, to the non-owner role
+The app logs in as a role that can do nothing by itself (`settings.YALLS_DB_APP_ROLE`). Each
+checkout of a connection starts in the system role (`core.db_roles.enter_system_role`). Inside
+a request the transaction switches, for that transaction only, to the member role
 `settings.YALLS_DB_MEMBER_ROLE` and sets `app.user_id` to the acting member (empty when
-anonymous). RLS policies on private tables compare their owner column to `app.user_id`, so a
-query that forgot its filter still cannot read another member's rows. Jobs, migrations and the
-authentication flows (which must read a not-yet-signed-in member's credentials) run in the
-explicit system context: the owner role, which RLS does not restrict.
+anonymous): RLS policies then narrow every table to what that member may see and write, so a
+query that forgot its filter still cannot reach another member's rows. `RESET ROLE` inside it
+leads back to the app role, which has no privileges. Jobs, migrations and the authentication
+flows (which must read a not-yet-signed-in member's credentials) run in the explicit system
+context: the system role, which bypasses RLS but owns nothing.
 """
 
 from contextlib import contextmanager
@@ -45,9 +48,10 @@ def _transaction_failed() -> bool:
 
 def _current() -> tuple[str, str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT coalesce(current_setting('app.user_id', true), ''), current_user")
-        user_id, role = cursor.fetchone()
-    session_user = connection.settings_dict.get("USER") or role
+        cursor.execute(
+            "SELECT coalesce(current_setting('app.user_id', true), ''), current_user, session_user"
+        )
+        user_id, role, session_user = cursor.fetchone()
     return user_id, ("none" if role == session_user else role)
 
 
@@ -71,8 +75,9 @@ def member_context(member_id: UUID | str | None):
 
 
 def system_context():
-    """Run the block as the system (jobs, migrations, credential checks): RLS does not apply."""
-    return _context("", "none")
+    """Run the block as the system (jobs, credential checks, writes for other members): RLS does
+    not apply. Set explicitly, so it holds even if the session's role was reset."""
+    return _context("", settings.YALLS_DB_SYSTEM_ROLE)
 
 
 def current_member_id() -> str:

@@ -1,6 +1,7 @@
 """audit_record: the one way anything writes to the audit log."""
 
 from yalls.core.audit.models import AuditEvent
+from yalls.core.db_context import system_context
 from yalls.core.request_context import ip_hash_var, request_id_var
 
 
@@ -24,13 +25,15 @@ def audit_record(
         if actor_id and getattr(actor, "handle", "")
         else ("system" if actor is None else "")
     )
-    return AuditEvent.objects.create(
-        actor_id=actor_id,
-        actor_label=label,
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id or ""),
-        metadata=metadata or {},
-        request_id=request_id_var.get() or "",
-        ip_hash=ip_hash_var.get() or "",
-    )
+    # Members may not read or write the audit log: it is appended as the system.
+    with system_context():
+        return AuditEvent.objects.create(
+            actor_id=actor_id,
+            actor_label=label,
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id or ""),
+            metadata=metadata or {},
+            request_id=request_id_var.get() or "",
+            ip_hash=ip_hash_var.get() or "",
+        )

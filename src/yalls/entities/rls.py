@@ -1,0 +1,46 @@
+"""Row-level security of entities: public profiles, written only by their owners and managers."""
+
+from yalls.core.rls import UID, Policies, protect, reference
+
+reference("entities_entitykind", "the kind list")
+_MANAGES = "app.manages_entity(id)"
+protect(
+    Policies(
+        "entities_entity",
+        read="true",
+        insert=f"owner_id = {UID}",
+        update=_MANAGES,
+        delete=_MANAGES,
+        why="public profiles",
+    ),
+    Policies(
+        "entities_entitymember",
+        read="true",
+        insert="app.manages_entity(entity_id)",
+        update="app.manages_entity(entity_id)",
+        delete=f"app.manages_entity(entity_id) OR member_id = {UID}",
+        why="who runs an entity is public; managers change it, anyone may leave",
+    ),
+    Policies(
+        "entities_horse",
+        read="true",
+        insert="app.manages_entity(entity_id)",
+        update="app.manages_entity(entity_id)",
+        delete="app.manages_entity(entity_id)",
+        why="horse details of a horse entity",
+    ),
+    Policies(
+        "entities_edge",
+        read=(
+            f"status = 'approved' OR created_by_id = {UID} "
+            "OR app.manages_entity(source_id) OR app.manages_entity(target_id)"
+        ),
+        insert=(
+            f"created_by_id = {UID} "
+            "AND (app.manages_entity(source_id) OR app.manages_entity(target_id))"
+        ),
+        update="app.manages_entity(source_id) OR app.manages_entity(target_id)",
+        delete="app.manages_entity(source_id) OR app.manages_entity(target_id)",
+        why="approved edges are public; pending ones belong to the two sides' managers",
+    ),
+)
