@@ -1,12 +1,14 @@
 """Request-level auth glue: Bearer access tokens for the API, the member's time zone and language."""
 
+import uuid
 import zoneinfo
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 
-from yalls.accounts.models import User
+from yalls.accounts.models import RefreshToken, User
 from yalls.accounts.tokens import access_token_decode
 from yalls.core.errors import Unauthorized
 
@@ -14,7 +16,19 @@ from yalls.core.errors import Unauthorized
 def _user_from_claims(claims: dict):
     from django.contrib.auth.models import AnonymousUser
 
-    user = User.objects.filter(pk=claims["sub"], is_active=True).first()
+    members = User.objects.filter(pk=claims["sub"], is_active=True)
+    if "fam" in claims:
+        # One query: the token's sign-in must still be live (logout and "sign out everywhere"
+        # revoke it), so a stolen access token stops at once rather than when it expires.
+        try:
+            family_id = uuid.UUID(str(claims["fam"]))
+        except ValueError:
+            return AnonymousUser()
+        live = RefreshToken.objects.filter(
+            user=OuterRef("pk"), family_id=family_id, revoked_at__isnull=True
+        )
+        members = members.filter(Exists(live))
+    user = members.first()
     if user is None or user.token_version != claims["ver"]:
         return AnonymousUser()
     return user

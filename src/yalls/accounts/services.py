@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -167,14 +168,15 @@ def private_profile_update(
 
 def _token_pair(user: User, *, family_id: uuid.UUID | None = None, user_agent: str = "") -> dict:
     raw, token_hash = tokens.refresh_token_new()
+    family_id = family_id or uuid.uuid4()
     RefreshToken.objects.create(
         user=user,
-        family_id=family_id or uuid.uuid4(),
+        family_id=family_id,
         token_hash=token_hash,
         user_agent=user_agent[:300],
         expires_at=timezone.now() + timedelta(days=settings.JWT_REFRESH_TTL_DAYS),
     )
-    access, ttl = tokens.access_token_issue(user)
+    access, ttl = tokens.access_token_issue(user, family_id=family_id)
     return {"access_token": access, "token_type": "Bearer", "expires_in": ttl, "refresh_token": raw}
 
 
@@ -267,18 +269,26 @@ def auth_logout(*, refresh_token: str) -> None:
             )
 
 
+def _api_sign_ins_end(member: User) -> int:
+    """End every API sign-in of the member: refresh tokens revoked, and the token version bumped
+    so access tokens already handed out are refused at once. Returns how many sign-ins ended."""
+    with system_context():
+        User.objects.filter(pk=member.pk).update(token_version=F("token_version") + 1)
+        member.refresh_from_db(fields=["token_version"])
+        live = RefreshToken.objects.filter(user=member, revoked_at__isnull=True)
+        families = live.values("family_id").distinct().count()
+        live.update(revoked_at=timezone.now())
+    return families
+
+
 @transaction.atomic
 def credentials_changed(*, member: User, keep_session_key: str | None) -> None:
     """After a password change or reset: end every other web session and every API token."""
-    User.objects.filter(pk=member.pk).update(token_version=member.token_version + 1)
-    member.token_version += 1
+    _api_sign_ins_end(member)
     audit_record(
         actor=member, action="member.credentials_changed", target_type="member", target_id=member.pk
     )
     with system_context():
-        RefreshToken.objects.filter(user=member, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
         others = UserSession.objects.filter(user=member).exclude(session_key=keep_session_key or "")
         Session.objects.filter(
             session_key__in=list(others.values_list("session_key", flat=True))
@@ -317,7 +327,12 @@ def member_role_set(*, actor: User, member: User, role: str) -> User:
 def member_sessions_end(
     *, member: User, session_ids: list[int] | None, keep_session_key: str | None
 ) -> int:
-    """End some (or all other) web sessions of the member. Returns how many ended."""
+    """End some (or all other) web sessions of the member, and with them every API sign-in.
+    Returns how many ended (web sessions plus API sign-ins).
+
+    An API sign-in is not tied to a browser, so ending a session the member does not recognise
+    cannot tell which app tokens came with it: all of them end (apps sign in again), as they do
+    on "sign out everywhere" and on a password change."""
     sessions = UserSession.objects.filter(user=member).exclude(session_key=keep_session_key or "")
     if session_ids is not None:
         sessions = sessions.filter(pk__in=session_ids)
@@ -325,7 +340,8 @@ def member_sessions_end(
     with system_context():
         Session.objects.filter(session_key__in=keys).delete()
     sessions.delete()
-    return len(keys)
+    api_sign_ins = _api_sign_ins_end(member) if keys or session_ids is None else 0
+    return len(keys) + api_sign_ins
 
 
 def refresh_tokens_prune(*, now: datetime) -> int:

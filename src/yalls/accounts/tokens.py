@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from yalls.accounts import errors
 from yalls.core.errors import Unauthorized
+from yalls.core.identifiers import uuid_parse
 
 ALGORITHM = "HS256"
 ISSUER = "yalls"
@@ -20,7 +21,10 @@ def _signing_key() -> str:
     return hashlib.sha256(f"yalls.jwt:{settings.SECRET_KEY}".encode()).hexdigest()
 
 
-def access_token_issue(user) -> tuple[str, int]:
+def access_token_issue(user, *, family_id=None) -> tuple[str, int]:
+    """`fam` names the sign-in (the refresh-token family) the token belongs to: revoking that
+    family (logout, reuse, sign out everywhere) stops its access tokens at once, not at expiry.
+    Every sign-in passes it; a token minted without one is judged by `token_version` alone."""
     now = int(time.time())
     ttl = settings.JWT_ACCESS_TTL_SECONDS
     claims = {
@@ -32,6 +36,8 @@ def access_token_issue(user) -> tuple[str, int]:
         "ver": user.token_version,
         "typ": "access",
     }
+    if family_id is not None:
+        claims["fam"] = str(family_id)
     return jwt.encode(claims, _signing_key(), algorithm=ALGORITHM), ttl
 
 
@@ -52,6 +58,15 @@ def access_token_decode(token: str) -> dict:
         raise Unauthorized(errors.TOKEN_INVALID, _("The access token is not valid.")) from exc
     if claims.get("typ") != "access":
         raise Unauthorized(errors.TOKEN_INVALID, _("The access token is not valid."))
+    # Signed is not well-formed: a token minted with another key rotation's bug, or by a test,
+    # must still be a 401 rather than a failed lookup (a 500) further in.
+    subject = uuid_parse(claims["sub"])
+    version = claims["ver"]
+    if subject is None or not isinstance(version, int) or isinstance(version, bool):
+        raise Unauthorized(errors.TOKEN_INVALID, _("The access token is not valid."))
+    if "fam" in claims and uuid_parse(claims["fam"]) is None:
+        raise Unauthorized(errors.TOKEN_INVALID, _("The access token is not valid."))
+    claims["sub"] = str(subject)
     return claims
 
 
