@@ -6,6 +6,7 @@ posts without their views loading social data.
     {% entity_posts entity %}            posts on an entity's page (approved targets, cursor paged)
     {% member_posts member "posts" %}    a member's posts tab ("posts" or "reposts")
     {% post_label post %}                who a post is by: "Little Thunder" or "Maya Lopez"
+    {% post_avatar_url post %}           that entity's or member's uploaded avatar, or ""
 """
 
 from django import template
@@ -35,6 +36,19 @@ def post_body(post):
 @register.simple_tag
 def post_label(post) -> str:
     return post.as_entity.display_name if post.as_entity_id else post.author.display_name
+
+
+@register.filter
+def post_label_filter(post) -> str:
+    """post_label as a filter, for {% blocktranslate with name=post|post_label_filter %}."""
+    return post_label(post)
+
+
+@register.simple_tag
+def post_avatar_url(post) -> str:
+    by = post.as_entity if post.as_entity_id else post.author
+    avatar = getattr(by, "avatar", None)
+    return avatar.url if avatar else ""
 
 
 def _page(context, qs) -> dict:
