@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from yalls.accounts.api import me_router
 from yalls.accounts.api import router as auth_router
 from yalls.core.api import MemberAuth, install_problem_handlers
+from yalls.core.input_guard import JsonParser
 from yalls.entities.api import router as entities_router
 
 api = NinjaAPI(
@@ -16,6 +17,7 @@ api = NinjaAPI(
     auth=MemberAuth(),
     urls_namespace="api-v1",
     docs_url="/docs",
+    parser=JsonParser(),  # refuses JSON nested past 64 levels and unstorable text, with a 400
 )
 install_problem_handlers(api)
 api.add_router("/auth", auth_router)

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "yalls.core.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "yalls.core.security_headers.SecurityHeadersMiddleware",
+    "yalls.core.input_guard.BodySizeLimitMiddleware",
     "yalls.core.input_guard.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -271,6 +272,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A multipart body may carry a post's media (10 images of 10 MB, or a 50 MB video) besides its
+# fields; anything longer is a 413 before it is read (core.input_guard.BodySizeLimitMiddleware).
+UPLOAD_MAX_REQUEST_BYTES = 110 * 1024 * 1024
 
 # --- Internationalisation -----------------------------------------------------------------------
 # docs/i18n.md. Each language is named in itself (a menu a reader of that language can find).

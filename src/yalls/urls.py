@@ -40,3 +40,6 @@ urlpatterns = [
     path("@<str:handle>", views.profile, name="profile"),
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+
+# A body Django finds too large while a middleware reads it (CSRF) arrives here as a 400: say 413.
+handler400 = "yalls.core.input_guard.bad_request"

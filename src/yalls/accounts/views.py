@@ -13,6 +13,7 @@ from django.views.i18n import set_language
 from yalls.accounts import selectors, services
 from yalls.accounts.forms import ProfileForm
 from yalls.core.errors import DomainError
+from yalls.core.identifiers import int_id_parse
 from yalls.entities import selectors as entity_selectors
 from yalls.social.selectors.relations import profile_hidden_from
 
@@ -122,7 +123,7 @@ def sessions_end(request):
     ids = (
         None
         if request.POST.get("all")
-        else [int(i) for i in request.POST.getlist("session") if i.isdigit()]
+        else [i for i in map(int_id_parse, request.POST.getlist("session")) if i is not None]
     )
     ended = services.member_sessions_end(
         member=request.user, session_ids=ids, keep_session_key=request.session.session_key

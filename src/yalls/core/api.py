@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -10,7 +11,7 @@ from ninja.utils import check_csrf
 from pydantic import ConfigDict, model_validator
 
 from yalls.core.errors import DomainError, domain_error_response, problem_response
-from yalls.core.input_guard import contains_nul
+from yalls.core.input_guard import contains_unstorable, too_large_response
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,8 @@ class Input(Schema):
     @model_validator(mode="before")
     @classmethod
     def _no_nul_characters(cls, data):
-        if contains_nul(data):
-            raise ValueError("Text can't contain NUL characters.")
+        if contains_unstorable(data):
+            raise ValueError("Text can't contain NUL characters or unpaired UTF-16 surrogates.")
         return data
 
 
@@ -100,8 +101,15 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             request=request, headers={"WWW-Authenticate": 'Bearer realm="yalls"'},
         )  # fmt: skip
 
+    @api.exception_handler(RequestDataTooBig)
+    def _too_large(request, exc):
+        return too_large_response(request)
+
     @api.exception_handler(HttpError)
     def _http(request, exc: HttpError):
+        if isinstance(exc.__cause__, DomainError):
+            # Ninja wraps what the body parser (core.input_guard.JsonParser) raises: keep its code.
+            return domain_error_response(request, exc.__cause__)
         if exc.status_code == 400 and "parse request body" in str(exc):
             return problem_response(
                 status=400, code="request.malformed_json", title=_("Malformed JSON"),

@@ -46,7 +46,7 @@ def _account(request) -> str | None:
                     value = next((body[f] for f in _ACCOUNT_FIELDS if body.get(f)), None)
         elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             value = next((request.POST[f] for f in _ACCOUNT_FIELDS if request.POST.get(f)), None)
-    except (ValueError, UnicodeDecodeError, OSError):
+    except (ValueError, UnicodeDecodeError, OSError, RecursionError):
         return None  # a malformed body is the view's to reject; the IP rule still counts it
     if not isinstance(value, str) or not value.strip():
         return None
