@@ -29,7 +29,7 @@ def mfa_enabled(member: User) -> bool:
 
 def describe_user_agent(raw: str) -> str:
     if not raw:
-        return "Unknown device"
+        return _("Unknown device")
     agent = parse_user_agent(raw)
     browser = agent.browser.family or "Browser"
     system = agent.os.family or "unknown system"

@@ -90,20 +90,33 @@ _ROLE_ATTRIBUTES = {
 }
 
 
+# (can login, inherits, bypasses RLS, superuser, creates databases, creates roles)
+_EXPECTED_ATTRIBUTES = {
+    "app": (True, False, False, False, False, False),
+    "member": (False, True, False, False, False, False),
+    "system": (False, True, True, False, False, False),
+}
+
+
 def _ensure_roles(cursor) -> None:
     """Cluster-wide, so other databases' runs may do this at the same moment: do only what is
     missing and tolerate losing a race."""
     names = roles()
     for kind, name in names.items():
-        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name])
-        if not cursor.fetchone():
-            try:
-                with _savepoint(cursor):
-                    cursor.execute(f"CREATE ROLE {_ident(name)} {_ROLE_ATTRIBUTES[kind]}")
-            except Exception:  # created meanwhile by another run
-                log.info("role %s created concurrently", name)
-        else:
-            cursor.execute(f"ALTER ROLE {_ident(name)} {_ROLE_ATTRIBUTES[kind]}")
+        cursor.execute(
+            "SELECT rolcanlogin, rolinherit, rolbypassrls, rolsuper, rolcreatedb, rolcreaterole "
+            "FROM pg_roles WHERE rolname = %s",
+            [name],
+        )
+        row = cursor.fetchone()
+        verb = "CREATE" if row is None else "ALTER"
+        if row is not None and tuple(row) == _EXPECTED_ATTRIBUTES[kind]:
+            continue
+        try:
+            with _savepoint(cursor):
+                cursor.execute(f"{verb} ROLE {_ident(name)} {_ROLE_ATTRIBUTES[kind]}")
+        except Exception:  # done meanwhile by another run ("tuple concurrently updated")
+            log.info("role %s changed concurrently", name)
     password = settings.DATABASE_APP_PASSWORD
     if password:
         cursor.execute(f"ALTER ROLE {_ident(names['app'])} PASSWORD %s", [password])

@@ -79,17 +79,17 @@ class EdgeForm(forms.Form):
     )
     type = forms.ChoiceField(
         choices=[
-            ("owns", "Owns"),
-            ("manages", "Manages"),
-            ("brand_of", "Is a brand of"),
-            ("offspring_of", "Is offspring of"),
-            ("sponsors", "Sponsors"),
-            ("partners", "Partners with"),
+            ("owns", gettext_lazy("Owns")),
+            ("manages", gettext_lazy("Manages")),
+            ("brand_of", gettext_lazy("Is a brand of")),
+            ("offspring_of", gettext_lazy("Is offspring of")),
+            ("sponsors", gettext_lazy("Sponsors")),
+            ("partners", gettext_lazy("Partners with")),
         ],
         label=gettext_lazy("Relation"),
     )
     parent_role = forms.ChoiceField(
-        choices=[("", "—"), ("sire", "Sire"), ("dam", "Dam")],
+        choices=[("", "—"), ("sire", gettext_lazy("Sire")), ("dam", gettext_lazy("Dam"))],
         required=False,
         label=gettext_lazy("Parent role"),
         help_text=gettext_lazy(

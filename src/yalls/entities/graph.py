@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yalls.entities.models import Edge, Entity
 
@@ -90,10 +92,16 @@ def edge_graph_svg(entity: Entity, edges: list[Edge]) -> SafeString:
 
     names = ", ".join(f"@{n.handle}" for n in neighbours.values())
     desc = (
-        f"@{entity.handle} has no relations yet."
+        _("@%(handle)s has no relations yet.") % {"handle": entity.handle}
         if not neighbours
-        else f"@{entity.handle} is related to {count} entit{'y' if count == 1 else 'ies'}: {names}. "
-        "Arrows point from the entity that declares the relation to the other one."
+        else ngettext(
+            "@%(handle)s is related to %(count)s entity: %(names)s. Arrows point from the entity "
+            "that declares the relation to the other one.",
+            "@%(handle)s is related to %(count)s entities: %(names)s. Arrows point from the entity "
+            "that declares the relation to the other one.",
+            count,
+        )
+        % {"handle": entity.handle, "count": count, "names": names}
     )
     parts = [
         f'<svg class="edge-graph" xmlns="http://www.w3.org/2000/svg" role="img" '

@@ -1,17 +1,43 @@
-"""The starting kind list (loaded by migration 0002; add a kind by adding a row here or in the admin)."""
+"""The starting kind list (loaded by migration 0002; add a kind by adding a row here or in the admin).
+
+Labels are stored in English; gettext_noop marks them for the catalogues and templates show them
+with `{% translate entity.kind.label %}`."""
+
+from django.utils.translation import gettext_noop as _noop
 
 DEFAULT_KINDS = [
     # slug, label, plural, description, is_horse, position
-    ("business", "Business", "Businesses", "A company or shop serving the horse world.", False, 10),
-    ("farm", "Farm", "Farms", "A farm or ranch.", False, 20),
-    ("stable", "Stable", "Stables", "A boarding or training stable.", False, 30),
-    ("brand", "Brand", "Brands", "A product brand.", False, 40),
-    ("horse", "Horse", "Horses", "A horse, with breed and pedigree details.", True, 50),
+    (
+        "business",
+        _noop("Business"),
+        _noop("Businesses"),
+        _noop("A company or shop serving the horse world."),
+        False,
+        10,
+    ),
+    ("farm", _noop("Farm"), _noop("Farms"), _noop("A farm or ranch."), False, 20),
+    (
+        "stable",
+        _noop("Stable"),
+        _noop("Stables"),
+        _noop("A boarding or training stable."),
+        False,
+        30,
+    ),
+    ("brand", _noop("Brand"), _noop("Brands"), _noop("A product brand."), False, 40),
+    (
+        "horse",
+        _noop("Horse"),
+        _noop("Horses"),
+        _noop("A horse, with breed and pedigree details."),
+        True,
+        50,
+    ),
     (
         "event_organiser",
-        "Event organizer",
-        "Event organizers",
-        "Runs shows, races, clinics and sales.",
+        _noop("Event organizer"),
+        _noop("Event organizers"),
+        _noop("Runs shows, races, clinics and sales."),
         False,
         60,
     ),

@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yalls.accounts.models import User
 from yalls.core.errors import NotFound
@@ -203,9 +204,9 @@ def hierarchy_reaches(*, start, goal, types: tuple[str, ...]) -> bool:
 
 
 INCOMING_LABELS = {
-    Edge.Type.MANAGES: "Managed by",
-    Edge.Type.SPONSORS: "Sponsored by",
-    Edge.Type.PARTNERS: "Partners",
+    Edge.Type.MANAGES: gettext_lazy("Managed by"),
+    Edge.Type.SPONSORS: gettext_lazy("Sponsored by"),
+    Edge.Type.PARTNERS: gettext_lazy("Partners"),
 }
 
 

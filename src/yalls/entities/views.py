@@ -163,7 +163,7 @@ def entity_transfer(request, handle: str):
         lambda e: services.entity_transfer_ownership(
             actor=request.user, entity=e, new_owner_handle=new_owner
         ),
-        f"Ownership passed to @{new_owner.lstrip('@')}.",
+        _("Ownership passed to @%(handle)s.") % {"handle": new_owner.lstrip("@")},
     )
 
 
@@ -305,7 +305,7 @@ def entity_edge_remove(request, handle: str, edge_id):
         handle,
         edge_id,
         lambda e: services.edge_remove(actor=request.user, edge=e),
-        "Relation removed.",
+        _("Relation removed."),
     )
 
 
@@ -318,5 +318,5 @@ def entity_edge_decide(request, handle: str, edge_id, decision: str):
         handle,
         edge_id,
         lambda e: services.edge_decide(actor=request.user, edge=e, accept=accept),
-        "Request accepted." if accept else "Request declined.",
+        _("Request accepted.") if accept else _("Request declined."),
     )

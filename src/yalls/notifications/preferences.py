@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yalls.core.errors import DomainError
 from yalls.notifications.models import Category, Preference
@@ -136,8 +138,8 @@ def _clock(moment) -> str:
 def _day_word(moment, today) -> str:
     delta = (moment.date() - today).days
     if delta == 0:
-        return "tonight" if moment.hour >= 18 else "today"
-    return "tomorrow" if delta == 1 else moment.strftime("%A")
+        return _("tonight") if moment.hour >= 18 else _("today")
+    return _("tomorrow") if delta == 1 else date_format(moment, "l")
 
 
 def preferences_preview(member, prefs: Preference, *, now) -> dict:
@@ -160,26 +162,41 @@ def preferences_preview(member, prefs: Preference, *, now) -> dict:
             example = start
         until = quiet.quiet_until(**window, now=example)
         at, until_local = example.astimezone(tz), until.astimezone(tz)
-        later = " tomorrow" if until_local.date() > at.date() else ""
+        sentence = (
+            _("At %(time)s %(day)s a favorite would wait until %(until)s tomorrow, then appear.")
+            if until_local.date() > at.date()
+            else _("At %(time)s %(day)s a favorite would wait until %(until)s, then appear.")
+        )
         lines.append(
-            f"At {_clock(at)} {_day_word(at, local_now.date())} a favorite would wait until "
-            f"{_clock(until_local)}{later}, then appear."
+            sentence
+            % {
+                "time": _clock(at),
+                "day": _day_word(at, local_now.date()),
+                "until": _clock(until_local),
+            }
         )
     else:
-        lines.append("Quiet hours are off: notifications arrive at any hour.")
+        lines.append(_("Quiet hours are off: notifications arrive at any hour."))
     if prefs.daily_cap == 0:
-        lines.append("Your daily cap is 0: only priority notifications get through.")
+        lines.append(_("Your daily cap is 0: only priority notifications get through."))
     else:
         lines.append(
-            f"After {prefs.daily_cap} notification{'s' if prefs.daily_cap != 1 else ''} in a day, "
-            "only priority ones get through."
+            ngettext(
+                "After %(count)s notification in a day, only priority ones get through.",
+                "After %(count)s notifications in a day, only priority ones get through.",
+                prefs.daily_cap,
+            )
+            % {"count": prefs.daily_cap}
         )
     off = [Category(c).label for c in Category.values if c in (prefs.categories_off or [])]
     if off:
-        lines.append(f"Turned off: {', '.join(off)}. They are recorded but not shown.")
+        lines.append(
+            _("Turned off: %(categories)s. They are recorded but not shown.")
+            % {"categories": ", ".join(str(label) for label in off)}
+        )
     if not prefs.in_app:
-        lines.append("In-app notifications are off: only security notices appear in your bell.")
-    lines.append("Security notices always get through.")
+        lines.append(_("In-app notifications are off: only security notices appear in your bell."))
+    lines.append(_("Security notices always get through."))
 
     start, end = quiet.local_day_bounds(tz=tz, now=now)
     today = Notification.objects.filter(

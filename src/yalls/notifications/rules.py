@@ -8,6 +8,7 @@ raise). Lanes: **priority** = mentions, orders, event registrations, approvals, 
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import ngettext
 
 from yalls.notifications.models import Category, Lane, Notification
 
@@ -90,7 +91,31 @@ def grouped_title(rule: Rule, actor_name: str, count: int, fallback: str) -> str
     if not rule.verb or not actor_name or count <= 1:
         return fallback
     others = count - 1
-    return f"{actor_name} and {others} {'other' if others == 1 else 'others'} {rule.verb}"[:200]
+    values = {"actor": actor_name, "count": others, "verb": rule.verb}
+    return (_grouped_title(rule.verb, others) % values)[:200]
+
+
+def _grouped_title(verb: str, others: int) -> str:
+    """One whole sentence per verb, so each language can order and inflect it."""
+    if verb == "followed you":
+        return ngettext(
+            "%(actor)s and %(count)s other followed you",
+            "%(actor)s and %(count)s others followed you",
+            others,
+        )
+    if verb == "favorited your post":
+        return ngettext(
+            "%(actor)s and %(count)s other favorited your post",
+            "%(actor)s and %(count)s others favorited your post",
+            others,
+        )
+    if verb == "reposted your post":
+        return ngettext(
+            "%(actor)s and %(count)s other reposted your post",
+            "%(actor)s and %(count)s others reposted your post",
+            others,
+        )
+    return "%(actor)s and %(count)s others %(verb)s"
 
 
 # Held back for good (never shown; kept for the record and the settings preview).

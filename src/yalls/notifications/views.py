@@ -178,7 +178,7 @@ def drawer_after_action(request, lane: str, counts: dict) -> HttpResponse:
         "items": page.items,
         "more": page.next_cursor is not None,
         "page_url": _page_url(lane),
-        "announce": f"Everything in {LANE_LABELS[lane]} is marked read.",
+        "announce": _("Everything in %(lane)s is marked read.") % {"lane": LANE_LABELS[lane]},
     }
     return _with_counts(render(request, "notifications/drawer.html", context), counts)
 

@@ -169,8 +169,8 @@ class BroadcastForm(forms.Form):
 
     def __init__(self, *args, roles=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["audience"].choices = [("all", "All members")] + [
-            (value, f"Every {label.lower()}") for value, label in roles
+        self.fields["audience"].choices = [("all", _("All members"))] + [
+            (value, _("Every %(role)s") % {"role": str(label).lower()}) for value, label in roles
         ]
 
 

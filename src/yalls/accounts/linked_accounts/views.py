@@ -110,7 +110,7 @@ def settings_link_remove(request):
     return _link_action(
         request,
         lambda p: la.linked_account_remove(member=request.user, provider=p),
-        "Link removed.",
+        _("Link removed."),
     )
 
 
@@ -120,7 +120,7 @@ def settings_link_recheck(request):
     return _link_action(
         request,
         lambda p: la.linked_account_recheck(member=request.user, provider=p),
-        "Checking again.",
+        _("Checking again."),
     )
 
 
@@ -131,7 +131,7 @@ def settings_link_proof(request):
     return _link_action(
         request,
         lambda p: la.linked_account_submit_proof(member=request.user, provider=p, proof_url=proof),
-        "Proof sent to the moderators.",
+        _("Proof sent to the moderators."),
     )
 
 

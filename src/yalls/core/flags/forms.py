@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-LIST_HELP = "Separate with commas. Leave empty for no rule."
+LIST_HELP = gettext_lazy("Separate with commas. Leave empty for no rule.")
 
 
 class FlagEditForm(forms.Form):

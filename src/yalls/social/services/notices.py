@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from yalls.accounts.models import User
@@ -20,6 +22,15 @@ from yalls.social.models import Favorite, Follow, Post, PostMention, PostTarget
 
 EXCERPT = 140
 MANAGING_ROLES = (EntityMember.Role.OWNER, EntityMember.Role.MANAGER)
+
+
+def _language_of(recipient: User):
+    """Notification texts are stored as sent, so they are written in the recipient's language,
+    not in the language of whoever caused them."""
+    code = (
+        recipient.locale if recipient.locale in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    )
+    return translation.override(code)
 
 
 def _name(member: User) -> str:
@@ -47,16 +58,27 @@ def _post_url(post_id) -> str:
 
 def follow_created(*, follow: Follow, follower: User) -> None:
     """A member followed: tell them; an entity followed: tell its owner."""
+    entity = None
     if follow.target_kind == Follow.TargetKind.MEMBER:
         recipient = _active(follow.target_id)
-        title, link = f"{_name(follower)} followed you", f"/@{follower.handle}"
     else:
         entity = Entity.objects.filter(pk=follow.target_id).first()
         recipient = _active(entity.owner_id) if entity is not None else None
-        title = f"{_name(follower)} followed {entity.display_name}" if entity else ""
-        link = f"/@{follower.handle}"
     if recipient is None:
         return
+    link = f"/@{follower.handle}"
+    with _language_of(recipient):
+        if entity is None:
+            title = _("%(name)s followed you") % {"name": _name(follower)}
+        else:
+            title = _("%(name)s followed %(entity)s") % {
+                "name": _name(follower),
+                "entity": entity.display_name,
+            }
+        _follow_notify(follow, follower, recipient, title, link)
+
+
+def _follow_notify(follow: Follow, follower: User, recipient: User, title: str, link: str) -> None:
     notify(
         recipient=recipient,
         kind="social.follow",
@@ -76,22 +98,34 @@ def favorite_added(*, member: User, kind: str, ref_id, owner_id) -> None:
         post = Post.objects.select_related("as_entity").filter(pk=ref_id).first()
         if post is None:
             return
-        what = "your post" if not post.as_entity_id else f"{post.as_entity.display_name}'s post"
-        title, link, body = f"{_name(member)} favorited {what}", _post_url(ref_id), post.body
+        entity, link, body = None, _post_url(ref_id), post.body
     elif kind == Favorite.Kind.ENTITY:
         entity = Entity.objects.filter(pk=ref_id).first()
         if entity is None:
             return
-        title, link, body = (
-            f"{_name(member)} favorited {entity.display_name}",
-            f"/@{entity.handle}",
-            "",
-        )
+        post, link, body = None, f"/@{entity.handle}", ""
     else:
         return  # events, horses and listings tell their owners once those areas send notices
     recipient = _active(owner_id)
     if recipient is None:
         return
+    with _language_of(recipient):
+        if post is not None and not post.as_entity_id:
+            title = _("%(name)s favorited your post") % {"name": _name(member)}
+        elif post is not None:
+            title = _("%(name)s favorited %(entity)s's post") % {
+                "name": _name(member),
+                "entity": post.as_entity.display_name,
+            }
+        else:
+            title = _("%(name)s favorited %(entity)s") % {
+                "name": _name(member),
+                "entity": entity.display_name,
+            }
+        _favorite_notify(member, kind, ref_id, recipient, title, body, link)
+
+
+def _favorite_notify(member, kind, ref_id, recipient, title, body, link) -> None:
     notify(
         recipient=recipient,
         kind="social.favorite",
@@ -111,6 +145,11 @@ def repost_created(*, repost: Post, original: Post, actor: User) -> None:
     recipient = _active(original.author_id)
     if recipient is None:
         return
+    with _language_of(recipient):
+        _repost_notify(repost, original, actor, recipient)
+
+
+def _repost_notify(repost: Post, original: Post, actor: User, recipient: User) -> None:
     notify(
         recipient=recipient,
         kind="social.repost",
@@ -143,26 +182,40 @@ def mentions_published(*, post: Post) -> None:
         )
     }
     for mention in mentions:
+        entity = None
         if mention.kind == "member":
-            recipient, what = _active(mention.ref_id), "you"
+            recipient = _active(mention.ref_id)
         else:
             entity = entities.get(mention.ref_id)
             if entity is None:
                 continue
-            recipient, what = _active(entity.owner_id), entity.display_name
+            recipient = _active(entity.owner_id)
         if recipient is None or not can_see_post(recipient, post):
             continue
-        notify(
-            recipient=recipient,
-            kind="social.mention",
-            title=_("%(voice)s mentioned %(what)s") % {"voice": _voice(post, author), "what": what},
-            body=_excerpt(post.body),
-            link=_post_url(post.pk),
-            actor=author,
-            target_type="post",
-            target_id=str(post.pk),
-            dedupe_key=f"mention:{post.pk}:{mention.ref_id}",
-        )
+        with _language_of(recipient):
+            _mention_notify(post, author, mention, recipient, entity)
+
+
+def _mention_notify(post: Post, author: User, mention, recipient: User, entity) -> None:
+    voice = _voice(post, author)
+    if entity is None:
+        title = _("%(voice)s mentioned you") % {"voice": voice}
+    else:
+        title = _("%(voice)s mentioned %(entity)s") % {
+            "voice": voice,
+            "entity": entity.display_name,
+        }
+    notify(
+        recipient=recipient,
+        kind="social.mention",
+        title=title,
+        body=_excerpt(post.body),
+        link=_post_url(post.pk),
+        actor=author,
+        target_type="post",
+        target_id=str(post.pk),
+        dedupe_key=f"mention:{post.pk}:{mention.ref_id}",
+    )
 
 
 def _managers(entity_id) -> list[User]:
@@ -180,18 +233,23 @@ def approvals_requested(*, targets: Iterable[PostTarget], author: User) -> None:
         entity = target.entity
         post = target.post
         for manager in _managers(entity.pk):
-            notify(
-                recipient=manager,
-                kind="social.approval_requested",
-                title=_("%(voice)s asked to post on %(display_name)s")
-                % {"voice": _voice(post, author), "display_name": entity.display_name},
-                body=_excerpt(post.body),
-                link=f"/entities/{entity.handle}/approvals",
-                actor=author,
-                target_type="post_target",
-                target_id=str(target.pk),
-                dedupe_key=f"approval_requested:{target.pk}",
-            )
+            with _language_of(manager):
+                _approval_request_notify(target, post, author, entity, manager)
+
+
+def _approval_request_notify(target, post, author, entity, manager) -> None:
+    notify(
+        recipient=manager,
+        kind="social.approval_requested",
+        title=_("%(voice)s asked to post on %(display_name)s")
+        % {"voice": _voice(post, author), "display_name": entity.display_name},
+        body=_excerpt(post.body),
+        link=f"/entities/{entity.handle}/approvals",
+        actor=author,
+        target_type="post_target",
+        target_id=str(target.pk),
+        dedupe_key=f"approval_requested:{target.pk}",
+    )
 
 
 def approval_decided(*, target: PostTarget, actor: User) -> None:
@@ -200,11 +258,20 @@ def approval_decided(*, target: PostTarget, actor: User) -> None:
     if recipient is None:
         return
     verdict = "approved" if target.status == PostTarget.Status.APPROVED else "declined"
+    with _language_of(recipient):
+        title = (
+            _("%(entity)s approved your post")
+            if verdict == "approved"
+            else _("%(entity)s declined your post")
+        ) % {"entity": target.entity.display_name}
+        _approval_decided_notify(target, actor, recipient, title, verdict)
+
+
+def _approval_decided_notify(target, actor, recipient, title, verdict) -> None:
     notify(
         recipient=recipient,
         kind="social.approval_decided",
-        title=_("%(display_name)s %(verdict)s your post")
-        % {"display_name": target.entity.display_name, "verdict": verdict},
+        title=title,
         body=_excerpt(target.post.body),
         link=_post_url(target.post_id),
         actor=actor,

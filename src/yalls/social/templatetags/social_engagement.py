@@ -10,6 +10,7 @@
 """
 
 from django import template
+from django.utils.translation import gettext_lazy
 
 from yalls.core.errors import DomainError
 from yalls.social.models import Block, Favorite, Follow
@@ -22,11 +23,11 @@ register = template.Library()
 # Headings name the section as favorites: the profile already has an "Entities" region, and two
 # regions with one name are indistinguishable to a screen reader.
 FAVORITE_SECTIONS = [
-    ("post", "Favorite posts"),
-    ("entity", "Favorite entities"),
-    ("horse", "Favorite horses"),
-    ("event", "Favorite events"),
-    ("listing", "Favorite listings"),
+    ("post", gettext_lazy("Favorite posts")),
+    ("entity", gettext_lazy("Favorite entities")),
+    ("horse", gettext_lazy("Favorite horses")),
+    ("event", gettext_lazy("Favorite events")),
+    ("listing", gettext_lazy("Favorite listings")),
 ]
 FAVORITES_PER_SECTION = 6
 

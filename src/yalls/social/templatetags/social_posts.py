@@ -10,6 +10,7 @@ posts without their views loading social data.
 """
 
 from django import template
+from django.utils.translation import gettext as _
 
 from yalls.core.errors import DomainError
 from yalls.core.pagination import paginate
@@ -57,7 +58,7 @@ def _page(context, qs) -> dict:
     try:
         page = paginate(qs, cursor=cursor, limit=PAGE_SIZE)
     except DomainError:
-        return {"posts": [], "error": "That page link is broken; start from the newest posts."}
+        return {"posts": [], "error": _("That page link is broken; start from the newest posts.")}
     posts = selectors.cards_prepare(_viewer(context), page.items)
     return {"posts": posts, "next_cursor": page.next_cursor, "error": None}
 
@@ -73,9 +74,10 @@ def entity_posts(context, entity):
         "entity": entity,
         "can_post_as": bool(role),
         "can_approve": role in ("owner", "manager"),
-        "empty_title": "No posts yet",
-        "empty_text": f"Posts by and about {entity.display_name} will show up here.",
-        "list_label": f"Posts on {entity.display_name}",
+        "empty_title": _("No posts yet"),
+        "empty_text": _("Posts by and about %(name)s will show up here.")
+        % {"name": entity.display_name},
+        "list_label": _("Posts on %(name)s") % {"name": entity.display_name},
     }
 
 
@@ -92,17 +94,21 @@ def member_posts(context, member, kind: str = "posts"):
         "user": context.get("user"),
         "tab": kind,
         "is_me": is_me,
-        "empty_title": "No reposts yet" if reposts else "No posts yet",
+        "empty_title": _("No reposts yet") if reposts else _("No posts yet"),
         "empty_text": (
             (
-                "Posts you share from others will show up here."
+                _("Posts you share from others will show up here.")
                 if is_me
-                else f"Posts {member.display_name} shares from others will show up here."
+                else _("Posts %(name)s shares from others will show up here.")
+                % {"name": member.display_name}
             )
             if reposts
             else (
-                "Write your first post." if is_me else f"{member.display_name} hasn't posted yet."
+                _("Write your first post.")
+                if is_me
+                else _("%(name)s hasn't posted yet.") % {"name": member.display_name}
             )
         ),
-        "list_label": f"{'Reposts' if reposts else 'Posts'} by {member.display_name}",
+        "list_label": (_("Reposts by %(name)s") if reposts else _("Posts by %(name)s"))
+        % {"name": member.display_name},
     }

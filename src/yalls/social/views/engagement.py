@@ -62,7 +62,7 @@ def favorite_toggle(request):
         )
         return HttpResponse(html)
     messages.success(
-        request, "Added to your favorites." if state else "Removed from your favorites."
+        request, _("Added to your favorites.") if state else _("Removed from your favorites.")
     )
     return redirect_back(request, "/")
 

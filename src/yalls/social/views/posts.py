@@ -94,9 +94,9 @@ class ComposeForm(forms.Form):
         else:
             del self.fields["targets"]
             del self.fields["other_targets"]
-        self.fields[
-            "publish_at"
-        ].help_text = f"Your time zone: {member.timezone}. Leave empty to post now."
+        self.fields["publish_at"].help_text = _(
+            "Your time zone: %(zone)s. Leave empty to post now."
+        ) % {"zone": member.timezone}
 
     def target_handles(self) -> list[str]:
         handles = list(self.cleaned_data.get("targets") or [])
@@ -246,7 +246,9 @@ def compose_preview(request):
     form = ComposeForm(request.POST, member=member, picker=picker, crosspost=crosspost)
     if not form.is_valid():
         return render(
-            request, "social/compose_preview.html", {"preview": {"error": "Check the form fields."}}
+            request,
+            "social/compose_preview.html",
+            {"preview": {"error": _("Check the form fields.")}},
         )
     return render(
         request,
@@ -295,7 +297,7 @@ def post_repost(request, post_id):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("post_page", post_id=post.pk)
-    messages.success(request, "Reposted." if created else "You had already reposted this.")
+    messages.success(request, _("Reposted.") if created else _("You had already reposted this."))
     return redirect("post_page", post_id=repost.pk)
 
 
