@@ -11,6 +11,7 @@ from yalls.core.handles import handle_resolve
 from yalls.core.models import Handle
 from yalls.entities import selectors as entity_selectors
 from yalls.entities import views as entity_views
+from yalls.social.selectors import follows as follow_selectors
 from yalls.social.selectors import posts as post_selectors
 from yalls.social.selectors import relations
 
@@ -19,6 +20,7 @@ def home(request):
     context = {"nav_active": "home"}
     if request.user.is_authenticated:
         context["first_visit"] = request.session.get(FIRST_SIGN_IN_SESSION_KEY, False)
+        context["suggestions"] = follow_selectors.who_to_follow(request.user, limit=5)
         context["my_entities"] = entity_selectors.entities_of_member(
             request.user, include_archived=False
         )[:6]

@@ -97,7 +97,10 @@ def test_follow_controls_follow_and_count(alice, bob):
         HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
-    assert "1 follower<" in html and 'aria-pressed="true"' in html
+    assert "1 follower<" in html
+    # After following, the button says "Following" (and offers to unfollow), not "Follow ✓".
+    assert "data-following" in html and "Following</span>" in html and "Unfollow" in html
+    assert 'name="action" value="unfollow"' in html
     assert Follow.objects.filter(follower=alice).count() == 1
     client.post(
         "/follows/toggle", {"target_kind": "member", "target": bob.pk, "action": "unfollow"}

@@ -10,3 +10,6 @@ urlpatterns += engagement_urls  # favorites, pins, follows, blocks, mutes, hides
 from yalls.social.views.posts import urlpatterns as post_urls  # noqa: E402
 
 urlpatterns += post_urls  # compose draft/preview, /p/<id>, /entities/<handle>/approvals
+from yalls.social.views.follows import urlpatterns as follow_list_urls  # noqa: E402
+
+urlpatterns += follow_list_urls  # /@handle/followers, /@handle/following

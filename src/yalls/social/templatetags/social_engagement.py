@@ -5,6 +5,8 @@
     {% favorite_button kind obj %}                 kind: post|entity|event|horse|listing
     {% favorite_button kind obj favorited=True %}  when the caller already knows the state
     {% follow_controls target_kind target %}       target_kind: member|entity
+    {% follow_counts target_kind target %}         follower / following counts, linked to the lists
+    {% follow_counts "member" m followers=False %} just "N following" (the controls show followers)
     {% pins_board member %}
     {% favorites_tab member %}
 """
@@ -110,6 +112,23 @@ def follow_controls(context, target_kind: str, target):
     ctx = follow_controls_context(context["request"], target_kind, target)
     ctx["csrf_token"] = context.get("csrf_token")
     return ctx
+
+
+@register.inclusion_tag("social/follow_counts.html")
+def follow_counts(target_kind: str, target, followers: bool = True):
+    """ "12 followers · 30 following" linking to the lists (entities have followers only). Pass
+    followers=False where the follow controls beside it already show (and update) that count."""
+    return {
+        "followers": followers,
+        "target": target,
+        "target_kind": target_kind,
+        "follower_count": relations.follower_count(target_kind, target.pk),
+        "following_count": (
+            relations.following_count(target.pk)
+            if target_kind == Follow.TargetKind.MEMBER
+            else None
+        ),
+    }
 
 
 @register.inclusion_tag("social/pins_board.html", takes_context=True)
