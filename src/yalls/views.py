@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from yalls.accounts import views as account_views
+from yalls.accounts import selectors as account_selectors
 from yalls.accounts.adapter import FIRST_SIGN_IN_SESSION_KEY
 from yalls.accounts.models import User
 from yalls.core.errors import NotFound, problem_response
@@ -64,10 +64,28 @@ def profile(request, handle: str):
         return render(request, "404.html", {"what": f"@{handle}"}, status=404)
     try:
         if claim.kind == Handle.Kind.MEMBER:
-            return account_views.member_profile(request, handle)
+            return _member_profile(request, handle)
         return entity_views.entity_page(request, handle)
     except NotFound:
         return render(request, "404.html", {"what": f"@{handle}"}, status=404)
+
+
+def _member_profile(request, handle: str):
+    member = account_selectors.access_member_by_handle(handle)
+    if relations.profile_hidden_from(request.user, member):  # as if it didn't exist
+        return render(request, "social/engagement_profile_unavailable.html", status=404)
+    entities = entity_selectors.entities_of_member(member, include_archived=False)
+    is_me = request.user.is_authenticated and request.user.pk == member.pk
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "member": member,
+            "entities": entities,
+            "is_me": is_me,
+            "nav_active": "profile" if is_me else "",
+        },
+    )
 
 
 def api_not_found(request):

@@ -10,8 +10,8 @@ from django.test import Client
 
 from tests.accounts.test_safe_fetch import HOST, LocalHTTPS
 from tests.factories import MemberFactory
-from yalls.accounts import linked_accounts as la
 from yalls.accounts import safe_fetch as safe_fetch_module
+from yalls.accounts.linked_accounts import badges, demo, rel_me, selectors, services
 from yalls.accounts.models import Badge, LinkedAccount, MemberBadge
 from yalls.accounts.tasks import linked_account_verify
 from yalls.core.audit.models import AuditEvent
@@ -70,7 +70,7 @@ def jobs_for(link) -> list[dict]:
     ],
 )
 def test_accepted_urls(maya, provider, url):
-    link = la.linked_account_save(member=maya, provider=provider, url=url)
+    link = services.linked_account_save(member=maya, provider=provider, url=url)
     assert link.provider == provider and link.url.startswith("https://")
 
 
@@ -95,14 +95,14 @@ def test_accepted_urls(maya, provider, url):
 )
 def test_refused_urls(maya, provider, url):
     with pytest.raises(DomainError) as exc:
-        la.linked_account_save(member=maya, provider=provider, url=url)
+        services.linked_account_save(member=maya, provider=provider, url=url)
     assert exc.value.code == "link.url_invalid" and exc.value.field == "url"
     assert not LinkedAccount.objects.exists()
 
 
 def test_unknown_provider(maya):
     with pytest.raises(DomainError) as exc:
-        la.linked_account_save(member=maya, provider="myspace", url="https://myspace.com/m")
+        services.linked_account_save(member=maya, provider="myspace", url="https://myspace.com/m")
     assert exc.value.code == "link.provider_invalid"
 
 
@@ -110,18 +110,20 @@ def test_unknown_provider(maya):
 
 
 def test_save_of_a_rel_me_provider_defers_a_check_in_the_same_transaction(maya):
-    link = la.linked_account_save(member=maya, provider="website", url="https://farm.example/")
+    link = services.linked_account_save(
+        member=maya, provider="website", url="https://farm.example/"
+    )
     assert link.status == S.CHECKING
     assert jobs_for(link) == [{"link_id": str(link.pk)}]
     assert AuditEvent.objects.filter(action="linked_account.saved", target_id=str(link.pk)).exists()
     # saving the same address again changes nothing and queues nothing more
-    la.linked_account_save(member=maya, provider="website", url="https://farm.example/")
+    services.linked_account_save(member=maya, provider="website", url="https://farm.example/")
     assert len(jobs_for(link)) == 1
 
 
 def test_a_rolled_back_save_leaves_no_job(maya):
     with pytest.raises(RuntimeError), transaction.atomic():
-        la.linked_account_save(member=maya, provider="website", url="https://farm.example/")
+        services.linked_account_save(member=maya, provider="website", url="https://farm.example/")
         raise RuntimeError("the surrounding work failed")
     assert not LinkedAccount.objects.exists()
     with connection.cursor() as cursor:
@@ -133,27 +135,27 @@ def test_a_rolled_back_save_leaves_no_job(maya):
 
 
 def test_review_providers_wait_for_a_proof_then_a_moderator(maya, moderator):
-    link = la.linked_account_save(
+    link = services.linked_account_save(
         member=maya, provider="instagram", url="https://instagram.com/maya"
     )
     assert link.status == S.UNVERIFIED and jobs_for(link) == []
-    link = la.linked_account_submit_proof(
+    link = services.linked_account_submit_proof(
         member=maya, provider="instagram", proof_url="https://instagram.com/p/abc"
     )
     assert link.status == S.PENDING_REVIEW
-    assert list(la.review_queue(moderator)) == [link]
-    link = la.linked_account_review(moderator=moderator, link=link, approve=True)
+    assert list(selectors.review_queue(moderator)) == [link]
+    link = services.linked_account_review(moderator=moderator, link=link, approve=True)
     assert link.status == S.VERIFIED and link.reviewed_by == moderator and link.verified_at
     assert AuditEvent.objects.filter(
         action="linked_account.approved", actor_id=moderator.pk
     ).exists()
     with pytest.raises(Conflict) as exc:  # a decided link can't be decided again
-        la.linked_account_review(moderator=moderator, link=link, approve=False)
+        services.linked_account_review(moderator=moderator, link=link, approve=False)
     assert exc.value.code == "link.illegal_transition"
 
 
 def test_proof_given_with_the_save_goes_straight_to_review(maya):
-    link = la.linked_account_save(
+    link = services.linked_account_save(
         member=maya, provider="tiktok", url="https://www.tiktok.com/@maya",
         proof_url="https://www.tiktok.com/@maya/video/1",
     )  # fmt: skip
@@ -161,56 +163,62 @@ def test_proof_given_with_the_save_goes_straight_to_review(maya):
 
 
 def test_reject_keeps_the_note_and_a_new_proof_can_follow(maya, moderator):
-    la.linked_account_save(
+    services.linked_account_save(
         member=maya, provider="facebook", url="https://facebook.com/maya",
         proof_url="https://facebook.com/maya/posts/1",
     )  # fmt: skip
-    link = la.linked_account_review(
+    link = services.linked_account_review(
         moderator=moderator, link=LinkedAccount.objects.get(), approve=False, note="No mention."
     )
     assert link.status == S.REJECTED and link.last_error == "No mention."
-    link = la.linked_account_submit_proof(
+    link = services.linked_account_submit_proof(
         member=maya, provider="facebook", proof_url="https://facebook.com/maya/posts/2"
     )
     assert link.status == S.PENDING_REVIEW
 
 
 def test_only_moderators_review_and_never_their_own(maya, moderator):
-    la.linked_account_save(
+    services.linked_account_save(
         member=moderator, provider="facebook", url="https://facebook.com/mod",
         proof_url="https://facebook.com/mod/posts/1",
     )  # fmt: skip
     link = LinkedAccount.objects.get()
     with pytest.raises(Forbidden):
-        la.linked_account_review(moderator=maya, link=link, approve=True)
+        services.linked_account_review(moderator=maya, link=link, approve=True)
     with pytest.raises(Forbidden):
-        la.review_queue(maya)
+        selectors.review_queue(maya)
     with pytest.raises(Forbidden):
-        la.linked_account_review(moderator=moderator, link=link, approve=True)
+        services.linked_account_review(moderator=moderator, link=link, approve=True)
     assert LinkedAccount.objects.get().status == S.PENDING_REVIEW
 
 
 def test_illegal_moves_are_refused(maya):
-    link = la.linked_account_save(member=maya, provider="website", url="https://farm.example/")
+    link = services.linked_account_save(
+        member=maya, provider="website", url="https://farm.example/"
+    )
     with pytest.raises(Conflict):  # checking → pending_review is not a move
-        la.linked_account_submit_proof(
+        services.linked_account_submit_proof(
             member=maya, provider="website", proof_url="https://farm.example/proof"
         )
     with pytest.raises(Conflict):  # instagram can't be checked automatically
-        la.linked_account_save(member=maya, provider="instagram", url="https://instagram.com/m")
-        la.linked_account_recheck(member=maya, provider="instagram")
+        services.linked_account_save(
+            member=maya, provider="instagram", url="https://instagram.com/m"
+        )
+        services.linked_account_recheck(member=maya, provider="instagram")
     with pytest.raises(NotFound):
-        la.linked_account_recheck(member=maya, provider="youtube")
+        services.linked_account_recheck(member=maya, provider="youtube")
     assert LinkedAccount.objects.get(pk=link.pk).status == S.CHECKING
 
 
 def test_changing_the_url_starts_over(maya, moderator):
-    la.linked_account_save(
+    services.linked_account_save(
         member=maya, provider="instagram", url="https://instagram.com/maya",
         proof_url="https://instagram.com/p/1",
     )  # fmt: skip
-    la.linked_account_review(moderator=moderator, link=LinkedAccount.objects.get(), approve=True)
-    link = la.linked_account_save(
+    services.linked_account_review(
+        moderator=moderator, link=LinkedAccount.objects.get(), approve=True
+    )
+    link = services.linked_account_save(
         member=maya, provider="instagram", url="https://instagram.com/maya2"
     )
     assert link.status == S.UNVERIFIED and link.verified_at is None and not link.proof_url
@@ -218,11 +226,11 @@ def test_changing_the_url_starts_over(maya, moderator):
 
 
 def test_remove(maya):
-    la.linked_account_save(member=maya, provider="x", url="https://x.com/maya")
-    la.linked_account_remove(member=maya, provider="x")
+    services.linked_account_save(member=maya, provider="x", url="https://x.com/maya")
+    services.linked_account_remove(member=maya, provider="x")
     assert not LinkedAccount.objects.exists()
     with pytest.raises(NotFound):
-        la.linked_account_remove(member=maya, provider="x")
+        services.linked_account_remove(member=maya, provider="x")
 
 
 # --- rel=me parsing -----------------------------------------------------------------------------
@@ -247,11 +255,11 @@ def test_remove(maya):
     ],
 )
 def test_rel_me_detection(maya, html, found):
-    assert la.page_links_back(html, page_url="https://farm.example/", member=maya) is found
+    assert rel_me.page_links_back(html, page_url="https://farm.example/", member=maya) is found
 
 
 def test_relative_rel_me_links_resolve_against_the_page():
-    hrefs = la.rel_me_links('<a rel="me" href="/about">', base_url="https://farm.example/x/y")
+    hrefs = rel_me.rel_me_links('<a rel="me" href="/about">', base_url="https://farm.example/x/y")
     assert hrefs == ["https://farm.example/about"]
 
 
@@ -286,7 +294,9 @@ def test_job_verifies_a_page_linking_back(maya, server):
         200, {"Content-Type": "text/html; charset=utf-8"},
         b'<html><head><link rel="me" href="https://yalls.test/@maya_rides"></head></html>',
     )  # fmt: skip
-    link = la.linked_account_save(member=maya, provider="website", url=f"https://{HOST}/about")
+    link = services.linked_account_save(
+        member=maya, provider="website", url=f"https://{HOST}/about"
+    )
     assert run_job(link) == S.VERIFIED
     link.refresh_from_db()
     assert link.status == S.VERIFIED and link.verified_at and link.checked_at
@@ -301,7 +311,7 @@ def test_job_follows_a_redirect_then_fails_without_a_back_link(maya, server):
         {"Content-Type": "text/html"},
         b'<a href="https://yalls.test/@maya_rides">x</a>',
     )
-    link = la.linked_account_save(member=maya, provider="website", url=f"https://{HOST}/old")
+    link = services.linked_account_save(member=maya, provider="website", url=f"https://{HOST}/old")
     assert run_job(link) == S.FAILED
     link.refresh_from_db()
     assert 'rel="me"' in link.last_error and link.verified_at is None
@@ -312,7 +322,7 @@ def test_job_follows_a_redirect_then_fails_without_a_back_link(maya, server):
         {"Content-Type": "text/html"},
         b'<a rel="me" href="https://yalls.test/@maya_rides">x</a>',
     )
-    la.linked_account_recheck(member=maya, provider="website")
+    services.linked_account_recheck(member=maya, provider="website")
     assert linked_account_verify(link_id=str(link.pk)) == S.VERIFIED
 
 
@@ -326,7 +336,7 @@ def test_job_follows_a_redirect_then_fails_without_a_back_link(maya, server):
 )
 def test_job_records_why_it_failed(maya, server, route, error):
     server.routes["/p"] = route
-    link = la.linked_account_save(member=maya, provider="website", url=f"https://{HOST}/p")
+    link = services.linked_account_save(member=maya, provider="website", url=f"https://{HOST}/p")
     assert run_job(link) == S.FAILED
     link.refresh_from_db()
     assert error in link.last_error
@@ -334,8 +344,10 @@ def test_job_records_why_it_failed(maya, server, route, error):
 
 def test_job_without_the_test_switch_refuses_loopback(maya):
     """No monkeypatching: the real fetcher refuses a host that resolves to loopback."""
-    link = la.linked_account_save(member=maya, provider="website", url="https://farm.example/")
-    result = la.linked_account_check(
+    link = services.linked_account_save(
+        member=maya, provider="website", url="https://farm.example/"
+    )
+    result = services.linked_account_check(
         link_id=str(link.pk),
         fetch=safe_fetch_module.safe_fetch,
         resolver=lambda h, p: ["127.0.0.1"],
@@ -346,13 +358,15 @@ def test_job_without_the_test_switch_refuses_loopback(maya):
 
 
 def test_job_skips_a_link_changed_meanwhile(maya):
-    link = la.linked_account_save(member=maya, provider="website", url="https://farm.example/")
+    link = services.linked_account_save(
+        member=maya, provider="website", url="https://farm.example/"
+    )
 
     def fetch(url, **kw):  # the member saves a new address while the page is being fetched
-        la.linked_account_save(member=maya, provider="website", url="https://other.example/")
+        services.linked_account_save(member=maya, provider="website", url="https://other.example/")
         raise safe_fetch_module.FetchError("slow")
 
-    assert la.linked_account_check(link_id=str(link.pk), fetch=fetch) == "skipped"
+    assert services.linked_account_check(link_id=str(link.pk), fetch=fetch) == "skipped"
     link.refresh_from_db()
     assert link.status == S.CHECKING and link.url == "https://other.example/"
 
@@ -361,43 +375,43 @@ def test_job_skips_a_link_changed_meanwhile(maya):
 
 
 def test_admins_grant_and_revoke_badges_audited(maya, admin, moderator):
-    la.badge_ensure(slug="founding-member", label="Founding member")
+    badges.badge_ensure(slug="founding-member", label="Founding member")
     with pytest.raises(Forbidden) as exc:
-        la.badge_grant(actor=moderator, member_handle=maya.handle, badge_slug="founding-member")
+        badges.badge_grant(actor=moderator, member_handle=maya.handle, badge_slug="founding-member")
     assert exc.value.code == "badge.not_allowed"
-    grant = la.badge_grant(
+    grant = badges.badge_grant(
         actor=admin, member_handle="@" + maya.handle, badge_slug="founding-member"
     )
     assert (
-        la.badge_grant(actor=admin, member_handle=maya.handle, badge_slug="founding-member")
+        badges.badge_grant(actor=admin, member_handle=maya.handle, badge_slug="founding-member")
         == grant
     )
     assert AuditEvent.objects.filter(action="badge.granted").count() == 1
-    assert [g.badge.label for g in la.badges_of(maya)] == ["Founding member"]
+    assert [g.badge.label for g in badges.badges_of(maya)] == ["Founding member"]
     with pytest.raises(DomainError) as exc:
-        la.badge_grant(actor=admin, member_handle=maya.handle, badge_slug="nope")
+        badges.badge_grant(actor=admin, member_handle=maya.handle, badge_slug="nope")
     assert exc.value.code == "badge.unknown"
     with pytest.raises(DomainError) as exc:
-        la.badge_grant(actor=admin, member_handle="nobody_here", badge_slug="founding-member")
+        badges.badge_grant(actor=admin, member_handle="nobody_here", badge_slug="founding-member")
     assert exc.value.code == "badge.member_unknown"
-    la.badge_revoke(actor=admin, member_handle=maya.handle, badge_slug="founding-member")
+    badges.badge_revoke(actor=admin, member_handle=maya.handle, badge_slug="founding-member")
     assert not MemberBadge.objects.exists()
     assert AuditEvent.objects.filter(action="badge.revoked").exists()
     with pytest.raises(NotFound):
-        la.badge_revoke(actor=admin, member_handle=maya.handle, badge_slug="founding-member")
+        badges.badge_revoke(actor=admin, member_handle=maya.handle, badge_slug="founding-member")
 
 
 def test_demo_identity_seed_is_idempotent(maya, admin):
-    first = la.demo_identity_seed(
+    first = demo.demo_identity_seed(
         admin=admin, website_member=maya, website_url="https://willowcreek.example/",
         badge_members=[maya],
     )  # fmt: skip
-    again = la.demo_identity_seed(
+    again = demo.demo_identity_seed(
         admin=admin, website_member=maya, website_url="https://willowcreek.example/",
         badge_members=[maya],
     )  # fmt: skip
     assert first == {"badges": 1, "links": 1} and again == {"badges": 0, "links": 0}
-    assert la.verified_links(maya)[0].url == "https://willowcreek.example/"
+    assert selectors.verified_links(maya)[0].url == "https://willowcreek.example/"
 
 
 # --- pages --------------------------------------------------------------------------------------
@@ -427,7 +441,7 @@ def test_settings_links_page_save_and_errors(maya):
 
 
 def test_review_queue_page_and_decision(maya, moderator):
-    la.linked_account_save(
+    services.linked_account_save(
         member=maya, provider="instagram", url="https://instagram.com/maya",
         proof_url="https://instagram.com/p/1",
     )  # fmt: skip

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_no_axe_violations, assert_page_intact, save_screenshot
 from tests.factories import PASSWORD, MemberFactory
-from yalls.accounts import linked_accounts
+from yalls.accounts.linked_accounts import badges
 from yalls.entities import services
 
 pytestmark = pytest.mark.e2e
@@ -30,8 +30,8 @@ def test_edges_manager_and_identity_pages(page):
     services.entity_create(
         actor=maya, handle="sire_e2e", display_name="Big Sire", kind="horse", sex="stallion"
     )
-    linked_accounts.badge_ensure(slug="founding-member", label="Founding member")
-    linked_accounts.badge_grant(actor=maya, member_handle=maya.handle, badge_slug="founding-member")
+    badges.badge_ensure(slug="founding-member", label="Founding member")
+    badges.badge_grant(actor=maya, member_handle=maya.handle, badge_slug="founding-member")
     sign_in(page, maya)
 
     page.goto("/entities/foal_e2e/edges")

@@ -370,7 +370,7 @@ def test_a_lost_race_is_a_conflict_not_a_500(maya, family, monkeypatch):
 
 
 def test_demo_world_has_the_pedigree_and_brand_edges_idempotently():
-    from yalls.accounts import linked_accounts
+    from yalls.accounts.linked_accounts import badges, selectors
     from yalls.accounts.models import User
     from yalls.demo.world import seed_world
     from yalls.entities.models import Entity
@@ -384,5 +384,5 @@ def test_demo_world_has_the_pedigree_and_brand_edges_idempotently():
     youth = Entity.objects.get(handle="bnb_youth")
     assert selectors.crosspost_allowed(youth, Entity.objects.get(handle="bit_and_bridle"))
     maya = User.objects.get(handle="maya_rides")
-    assert [link.provider for link in linked_accounts.verified_links(maya)] == ["website"]
-    assert [g.badge.label for g in linked_accounts.badges_of(maya)] == ["Founding member"]
+    assert [link.provider for link in selectors.verified_links(maya)] == ["website"]
+    assert [g.badge.label for g in badges.badges_of(maya)] == ["Founding member"]

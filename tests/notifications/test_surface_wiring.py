@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.factories import EntityFactory, MemberFactory
-from yalls.accounts import linked_accounts as la
+from yalls.accounts.linked_accounts import providers, services
 from yalls.core.db_context import system_context
 from yalls.core.errors import DomainError
 from yalls.entities.models import EntityMember
@@ -181,7 +181,7 @@ def test_crosspost_declined_and_own_entities_ask_nobody(maya, liam):
 
 
 def _page_linking_back(member):
-    html = f'<a rel="me" href="{la.profile_url(member)}">me</a>'
+    html = f'<a rel="me" href="{providers.profile_url(member)}">me</a>'
 
     def fetch(url, **kwargs):
         return SimpleNamespace(status=200, content_type="text/html", url=url, text=lambda: html)
@@ -190,27 +190,28 @@ def _page_linking_back(member):
 
 
 def test_link_verified_by_the_check_once(maya):
-    link = la.linked_account_save(member=maya, provider="website", url="https://oak.example/")
+    link = services.linked_account_save(member=maya, provider="website", url="https://oak.example/")
     assert (
-        la.linked_account_check(link_id=str(link.pk), fetch=_page_linking_back(maya)) == "verified"
+        services.linked_account_check(link_id=str(link.pk), fetch=_page_linking_back(maya))
+        == "verified"
     )
     (n,) = sent("accounts.link_verified")
     assert n.recipient_id == maya.pk and n.title == "Your Website link is verified"
     assert n.link == "/settings/links" and n.lane == "system" and n.actor_id is None
-    la.linked_account_recheck(member=maya, provider="website")
-    la.linked_account_check(link_id=str(link.pk), fetch=_page_linking_back(maya))
+    services.linked_account_recheck(member=maya, provider="website")
+    services.linked_account_check(link_id=str(link.pk), fetch=_page_linking_back(maya))
     assert len(sent("accounts.link_verified")) == 1  # the same address again is not news
 
 
 def test_link_verified_by_a_moderator(maya):
     moderator = MemberFactory(role="moderator")
-    link = la.linked_account_save(
+    link = services.linked_account_save(
         member=maya,
         provider="instagram",
         url="https://www.instagram.com/maya",
         proof_url="https://www.instagram.com/p/proof",
     )
-    la.linked_account_review(moderator=moderator, link=link, approve=True)
+    services.linked_account_review(moderator=moderator, link=link, approve=True)
     (n,) = sent("accounts.link_verified")
     assert n.recipient_id == maya.pk and n.actor_id == moderator.pk
     assert n.title == "Your Instagram link is verified"

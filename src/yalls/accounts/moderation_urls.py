@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yalls.accounts import linked_accounts_views as views
+from yalls.accounts.linked_accounts import views
 
 urlpatterns = [
     path("links", views.moderation_links, name="moderation_links"),

@@ -10,7 +10,7 @@ def refresh_tokens_prune(timestamp: int) -> int:
 
 
 # --- Linked accounts --------------------------------------------------------------------------
-from yalls.accounts import linked_accounts  # noqa: E402
+from yalls.accounts.linked_accounts import services as linked_accounts  # noqa: E402
 from yalls.core.jobs import yalls_task  # noqa: E402
 
 

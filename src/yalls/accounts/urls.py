@@ -1,7 +1,7 @@
 from django.urls import path
 
 from yalls.accounts import views
-from yalls.accounts.linked_accounts_views import settings_urls as linked_accounts_urls
+from yalls.accounts.linked_accounts.views import settings_urls as linked_accounts_urls
 
 urlpatterns = [
     path("", views.settings_profile, name="settings"),

@@ -1,4 +1,5 @@
-"""Member pages: public profile, profile settings, security overview, sessions."""
+"""Member settings pages: profile settings, security overview, sessions (the public profile is
+the web shell's: it shows entities and posts, which sit above accounts)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,26 +15,6 @@ from yalls.accounts import selectors, services
 from yalls.accounts.forms import ProfileForm
 from yalls.core.errors import DomainError
 from yalls.core.identifiers import int_id_parse
-from yalls.entities import selectors as entity_selectors
-from yalls.social.selectors.relations import profile_hidden_from
-
-
-def member_profile(request, handle: str):
-    member = selectors.access_member_by_handle(handle)
-    if profile_hidden_from(request.user, member):  # blocked either way: as if it didn't exist
-        return render(request, "social/engagement_profile_unavailable.html", status=404)
-    entities = entity_selectors.entities_of_member(member, include_archived=False)
-    is_me = request.user.is_authenticated and request.user.pk == member.pk
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "member": member,
-            "entities": entities,
-            "is_me": is_me,
-            "nav_active": "profile" if is_me else "",
-        },
-    )
 
 
 @login_required

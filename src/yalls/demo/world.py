@@ -121,9 +121,9 @@ def _seed_edges(by_email: dict) -> int:
 
 def _seed_identity(by_email: dict) -> dict:
     """A verified website for Maya and the "Founding member" badge for the first members."""
-    from yalls.accounts import linked_accounts
+    from yalls.accounts.linked_accounts.demo import demo_identity_seed
 
-    return linked_accounts.demo_identity_seed(
+    return demo_identity_seed(
         admin=by_email["admin@yalls.local"],
         website_member=by_email["maya@yalls.local"],
         website_url="https://willowcreek.example/",

@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from yalls.core.audit.services import audit_record
 from yalls.core.db_context import system_context
 from yalls.core.errors import DomainError, Forbidden
-from yalls.notifications import quiet, rules
+from yalls.core.identifiers import uuids_parse
+from yalls.notifications import audience, quiet, rules
 from yalls.notifications.channels.in_app import (
     unread_changed_after_commit,
     unread_changed_many_after_commit,
@@ -47,16 +48,11 @@ DIGEST_ITEMS_PER_SECTION = 10
 
 
 def _actor_hold(rule: rules.Rule, recipient_id, actor_id) -> str:
-    """Blocks (either way) and the recipient's mute of the actor."""
-    if not actor_id:
-        return ""
-    from yalls.social.selectors.relations import is_blocked_between, is_muted
-
-    if is_blocked_between(actor_id, recipient_id):
-        return Held.BLOCKED
-    if not rule.always_delivered and is_muted(recipient_id, "member", actor_id):
-        return Held.MUTED
-    return ""
+    """Blocks, mutes and whatever else the apps above registered (notifications.audience)."""
+    holds = audience.actor_holds(
+        actor_id=actor_id, recipient_ids=[recipient_id], always_delivered=rule.always_delivered
+    )
+    return holds.get(recipient_id, "")
 
 
 def _preference_hold(rule: rules.Rule, prefs: Preference) -> str:
@@ -69,10 +65,8 @@ def _preference_hold(rule: rules.Rule, prefs: Preference) -> str:
     return ""
 
 
-def _cap_reached(prefs: Preference, recipient_id, tz, now: datetime) -> bool:
-    """Today's (member's local day) shown-or-quiet-held items, priority 1 excluded, at the cap?"""
-    if prefs.daily_cap <= 0:
-        return True
+def _counted_today(recipient_id, tz, now: datetime, limit: int) -> int:
+    """Today's (member's local day) shown-or-quiet-held items, priority 1 excluded, up to `limit`."""
     start, end = quiet.local_day_bounds(tz=tz, now=now)
     counted = Notification.objects.filter(
         recipient_id=recipient_id,
@@ -80,15 +74,20 @@ def _cap_reached(prefs: Preference, recipient_id, tz, now: datetime) -> bool:
         created_at__lt=end,
         priority__gt=1,
         held_reason__in=("", Held.QUIET_HOURS),
-    )[: prefs.daily_cap]  # bounded work: we only need to know whether it reached the cap
-    return counted.count() >= prefs.daily_cap
+    )[:limit]  # bounded work: we only need to know whether it reached the cap
+    return counted.count()
 
 
-def _timed_hold(rule, prefs, recipient_id, tz, now) -> tuple[str, datetime]:
-    """(held_reason, visible_at) from the cap and quiet hours; priority 1 passes both."""
+def _hold_decide(rule, prefs, *, actor_held: str, counted_today, tz, now) -> tuple[str, datetime]:
+    """The one hold decision of `notify` and `notify_many`: (held_reason, visible_at).
+    Actor holds and opt-outs hold for good; then the daily cap (priority 1 passes it); then quiet
+    hours hold until the window ends. `counted_today()` is called only when the cap matters."""
+    held = actor_held or _preference_hold(rule, prefs)
+    if held:
+        return held, now
     if rule.priority == 1:
         return "", now
-    if _cap_reached(prefs, recipient_id, tz, now):
+    if prefs.daily_cap <= 0 or counted_today() >= prefs.daily_cap:
         return Held.DAILY_CAP, now
     if prefs.quiet_enabled:
         until = quiet.quiet_until(start=prefs.quiet_start, end=prefs.quiet_end, tz=tz, now=now)
@@ -214,27 +213,28 @@ def notify(
         prefs = preferences_for(recipient)
         tz = quiet.member_zone(getattr(recipient, "timezone", "UTC"))
         actor_id = actor.pk if actor is not None else None
-        held = _actor_hold(rule, recipient.pk, actor_id) or _preference_hold(rule, prefs)
-        visible_at = now
-        if not held:
+        actor_held = _actor_hold(rule, recipient.pk, actor_id)
+        if group and not (actor_held or _preference_hold(rule, prefs)):
             quiet_until = None
             if rule.priority != 1 and prefs.quiet_enabled:
                 quiet_until = quiet.quiet_until(
                     start=prefs.quiet_start, end=prefs.quiet_end, tz=tz, now=now
                 )
-            if group:
-                row = _fold(
-                    group_key=group, recipient_id=recipient.pk, rule=rule, actor=actor,
-                    title=title, body=body, link=link, payload=payload, dedupe_key=dedupe_key,
-                    now=now, quiet_hold=quiet_until is not None,
-                )  # fmt: skip
-                if row is DEDUPED:
-                    return None
-                if row is not None:
-                    if not row.held_reason:
-                        unread_changed_after_commit(recipient.pk)
-                    return row
-            held, visible_at = _timed_hold(rule, prefs, recipient.pk, tz, now)
+            row = _fold(
+                group_key=group, recipient_id=recipient.pk, rule=rule, actor=actor,
+                title=title, body=body, link=link, payload=payload, dedupe_key=dedupe_key,
+                now=now, quiet_hold=quiet_until is not None,
+            )  # fmt: skip
+            if row is DEDUPED:
+                return None
+            if row is not None:
+                if not row.held_reason:
+                    unread_changed_after_commit(recipient.pk)
+                return row
+        held, visible_at = _hold_decide(
+            rule, prefs, actor_held=actor_held, tz=tz, now=now,
+            counted_today=lambda: _counted_today(recipient.pk, tz, now, prefs.daily_cap),
+        )  # fmt: skip
         row = Notification(
             recipient_id=recipient.pk, kind=kind, category=rule.category, lane=rule.lane,
             priority=rule.priority, title=title, body=(body or "")[:1000],
@@ -340,8 +340,6 @@ def notify_many(
     """The bulk job's work: `notify`'s rules for each member, a handful of queries per chunk and
     one bulk insert. Groupable kinds go through `notify` one by one (folding needs the row lock).
     Returns the number of rows written."""
-    from yalls.social.models import Block, Mute
-
     rule = rules.rule_for(kind, category=category, priority=priority)
     title = (title or "").strip()[:200]
     now = now or timezone.now()
@@ -370,46 +368,20 @@ def notify_many(
                     recipient_id__in=ids, dedupe_key=dedupe_key
                 ).values_list("recipient_id", flat=True)
             )
-        blocked, muted = set(), set()
-        if actor_id:
-            blocked = set(
-                Block.objects.filter(blocker_id=actor_id, blocked_id__in=ids).values_list(
-                    "blocked_id", flat=True
-                )
-            )
-            blocked |= set(
-                Block.objects.filter(blocker_id__in=ids, blocked_id=actor_id).values_list(
-                    "blocker_id", flat=True
-                )
-            )
-            if not rule.always_delivered:
-                muted = set(
-                    Mute.objects.filter(
-                        muter_id__in=ids, target_kind="member", target_id=actor_id
-                    ).values_list("muter_id", flat=True)
-                )
+        actor_held = audience.actor_holds(
+            actor_id=actor_id, recipient_ids=ids, always_delivered=rule.always_delivered
+        )
         counts = _cap_counts(members, prefs, now) if rule.priority != 1 else {}
         rows, email_at = [], defaultdict(list)
         for member in members:
             if member.pk in done:
                 continue
             pref = prefs.get(member.pk) or Preference(member_id=member.pk)
-            tz = quiet.member_zone(member.timezone)
-            held = (
-                (Held.BLOCKED if member.pk in blocked else "")
-                or (Held.MUTED if member.pk in muted else "")
-                or _preference_hold(rule, pref)
-            )
-            visible_at = now
-            if not held and rule.priority != 1:
-                if pref.daily_cap <= 0 or counts.get(member.pk, 0) >= pref.daily_cap:
-                    held = Held.DAILY_CAP
-                elif pref.quiet_enabled:
-                    until = quiet.quiet_until(
-                        start=pref.quiet_start, end=pref.quiet_end, tz=tz, now=now
-                    )
-                    if until is not None and until > now:
-                        held, visible_at = Held.QUIET_HOURS, until
+            held, visible_at = _hold_decide(
+                rule, pref, actor_held=actor_held.get(member.pk, ""),
+                tz=quiet.member_zone(member.timezone), now=now,
+                counted_today=lambda member=member: counts.get(member.pk, 0),
+            )  # fmt: skip
             row = Notification(
                 id=uuid.uuid4(), recipient_id=member.pk, kind=kind, category=rule.category,
                 lane=rule.lane, priority=rule.priority, title=title, body=(body or "")[:1000],
@@ -501,12 +473,12 @@ def _parse_ids(ids) -> list[uuid.UUID]:
             % {"mark_read_max": MARK_READ_MAX},
             field="ids",
         )
-    try:
-        return [i if isinstance(i, uuid.UUID) else uuid.UUID(str(i)) for i in ids]
-    except (ValueError, TypeError, AttributeError) as exc:
+    parsed = uuids_parse(ids)
+    if parsed is None:
         raise DomainError(
             "notifications.id_invalid", _("That is not a notification id."), field="ids"
-        ) from exc
+        )
+    return parsed
 
 
 def notifications_mark_read(*, member, ids, now: datetime | None = None) -> int:

@@ -7,3 +7,10 @@ class SocialConfig(AppConfig):
     name = "yalls.social"
     label = "social"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Notifications sit below social: they learn about blocks and mutes through this filter.
+        from yalls.notifications.audience import register_audience_filter
+        from yalls.social.selectors.relations import notification_holds
+
+        register_audience_filter(notification_holds)

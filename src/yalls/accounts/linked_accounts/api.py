@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from yalls.accounts import linked_accounts as la
+from yalls.accounts.linked_accounts import selectors, services
 from yalls.accounts.models import LinkedAccount
 from yalls.core.api import Input
 from yalls.core.errors import NotFound
@@ -58,51 +58,51 @@ class DecisionIn(Input):
 
 @router.get("", response=list[LinkOut], summary="My linked accounts, one per provider")
 def links_mine(request):
-    return la.links_of_member(request.auth)
+    return selectors.links_of_member(request.auth)
 
 
 @router.put(
     "/{provider}", response=LinkOut, summary="Link or re-link an account (starts verification)"
 )
 def link_save(request, provider: ProviderName, payload: LinkIn):
-    return la.linked_account_save(
+    return services.linked_account_save(
         member=request.auth, provider=provider, url=payload.url, proof_url=payload.proof_url
     )
 
 
 @router.delete("/{provider}", response={204: None}, summary="Remove a linked account")
 def link_remove(request, provider: ProviderName):
-    la.linked_account_remove(member=request.auth, provider=provider)
+    services.linked_account_remove(member=request.auth, provider=provider)
     return Status(204, None)
 
 
 @router.post("/{provider}/proof", response=LinkOut, summary="Send a proof URL to the moderators")
 def link_proof(request, provider: ProviderName, payload: ProofIn):
-    return la.linked_account_submit_proof(
+    return services.linked_account_submit_proof(
         member=request.auth, provider=provider, proof_url=payload.proof_url
     )
 
 
 @router.post("/{provider}/recheck", response=LinkOut, summary="Check the rel=me back-link again")
 def link_recheck(request, provider: ProviderName):
-    return la.linked_account_recheck(member=request.auth, provider=provider)
+    return services.linked_account_recheck(member=request.auth, provider=provider)
 
 
 @moderation_router.get(
     "/links", response=LinkPage, summary="Linked accounts waiting for review (moderators)"
 )
 def review_queue(request, cursor: str | None = None, limit: int = 20):
-    page = paginate(la.review_queue(request.auth), cursor=cursor, limit=limit)
+    page = paginate(selectors.review_queue(request.auth), cursor=cursor, limit=limit)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 def _decide(request, link_id: str, payload: DecisionIn | None, approve: bool):
-    la.review_queue(request.auth)  # moderators only, before saying whether the link exists
+    selectors.review_queue(request.auth)  # moderators only, before saying whether the link exists
     try:
         link = LinkedAccount.objects.select_related("member").get(pk=UUID(link_id))
     except (ValueError, LinkedAccount.DoesNotExist) as exc:
         raise NotFound("link.not_found", _("No such linked account.")) from exc
-    return la.linked_account_review(
+    return services.linked_account_review(
         moderator=request.auth, link=link, approve=approve, note=payload.note if payload else ""
     )
 

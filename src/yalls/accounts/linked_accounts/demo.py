@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from yalls.accounts.linked_accounts.badges import badge_ensure, badge_grant
 from yalls.accounts.linked_accounts.providers import Provider, Status
-from yalls.accounts.linked_accounts.services import _audit
+from yalls.accounts.linked_accounts.services import link_audit
 from yalls.accounts.models import LinkedAccount, MemberBadge, User
 
 
@@ -34,5 +34,5 @@ def demo_identity_seed(
                   "checked_at": timezone.now(), "reviewed_by": admin},
     )  # fmt: skip
     if created:
-        _audit(admin, "linked_account.approved", link, note="demo data")
+        link_audit(admin, "linked_account.approved", link, note="demo data")
     return {"badges": granted, "links": int(created)}

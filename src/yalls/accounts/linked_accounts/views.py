@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from yalls.accounts import linked_accounts as la
+from yalls.accounts.linked_accounts import badges, providers, selectors, services
 from yalls.accounts.models import LinkedAccount
 from yalls.core.errors import DomainError
 
@@ -26,7 +26,7 @@ class LinkForm(forms.Form):
 
     def __init__(self, *args, provider: str, **kwargs):
         super().__init__(*args, prefix=provider, **kwargs)
-        rule = la.PROVIDERS[provider]
+        rule = providers.PROVIDERS[provider]
         self.fields["url"].label = f"{rule.label} address"
         self.fields["url"].widget.attrs.update({"placeholder": rule.example, "inputmode": "url"})
         self.fields["url"].help_text = f"For example {rule.example}"
@@ -35,9 +35,9 @@ class LinkForm(forms.Form):
 
 
 def _rows(member, bound: dict | None = None) -> list[dict]:
-    links = {link.provider: link for link in la.links_of_member(member)}
+    links = {link.provider: link for link in selectors.links_of_member(member)}
     rows = []
-    for provider, rule in la.PROVIDERS.items():
+    for provider, rule in providers.PROVIDERS.items():
         link = links.get(provider)
         form = (bound or {}).get(provider) or LinkForm(
             provider=provider,
@@ -53,13 +53,13 @@ def settings_links(request):
     bound, status = {}, 200
     if request.method == "POST":
         provider = request.POST.get("provider", "")
-        if provider not in la.PROVIDERS:
+        if provider not in providers.PROVIDERS:
             messages.error(request, _("Pick an account to link."))
             return redirect("settings_links")
         form = LinkForm(request.POST, provider=provider)
         if form.is_valid():
             try:
-                link = la.linked_account_save(
+                link = services.linked_account_save(
                     member=member, provider=provider, url=form.cleaned_data["url"],
                     proof_url=form.cleaned_data.get("proof_url", ""),
                 )  # fmt: skip
@@ -74,7 +74,7 @@ def settings_links(request):
         "accounts/settings_links.html",
         {
             "rows": _rows(member, bound),
-            "profile_url": la.profile_url(member),
+            "profile_url": providers.profile_url(member),
             "nav_active": "settings",
             "settings_tab": "links",
         },
@@ -83,7 +83,7 @@ def settings_links(request):
 
 
 def _saved_message(link: LinkedAccount) -> str:
-    label = la.PROVIDERS[link.provider].label
+    label = providers.PROVIDERS[link.provider].label
     if link.status == LinkedAccount.Status.CHECKING:
         return f"{label} saved. We're checking it for a link back to your profile."
     if link.status == LinkedAccount.Status.PENDING_REVIEW:
@@ -109,7 +109,7 @@ def _link_action(request, action, success: str):
 def settings_link_remove(request):
     return _link_action(
         request,
-        lambda p: la.linked_account_remove(member=request.user, provider=p),
+        lambda p: services.linked_account_remove(member=request.user, provider=p),
         _("Link removed."),
     )
 
@@ -119,7 +119,7 @@ def settings_link_remove(request):
 def settings_link_recheck(request):
     return _link_action(
         request,
-        lambda p: la.linked_account_recheck(member=request.user, provider=p),
+        lambda p: services.linked_account_recheck(member=request.user, provider=p),
         _("Checking again."),
     )
 
@@ -130,7 +130,9 @@ def settings_link_proof(request):
     proof = request.POST.get("proof_url", "")
     return _link_action(
         request,
-        lambda p: la.linked_account_submit_proof(member=request.user, provider=p, proof_url=proof),
+        lambda p: services.linked_account_submit_proof(
+            member=request.user, provider=p, proof_url=proof
+        ),
         _("Proof sent to the moderators."),
     )
 
@@ -139,7 +141,7 @@ def settings_link_proof(request):
 
 
 def _moderator(request):
-    if not la.is_moderator(request.user):
+    if not selectors.is_moderator(request.user):
         raise PermissionDenied("Only moderators and admins review linked accounts.")
 
 
@@ -149,7 +151,7 @@ def moderation_links(request):
     return render(
         request,
         "accounts/moderation_links.html",
-        {"queue": list(la.review_queue(request.user)[:100]), "nav_active": ""},
+        {"queue": list(selectors.review_queue(request.user)[:100]), "nav_active": ""},
     )
 
 
@@ -160,7 +162,7 @@ def moderation_link_decide(request, link_id):
     link = get_object_or_404(LinkedAccount, pk=link_id)
     approve = request.POST.get("decision") == "approve"
     try:
-        la.linked_account_review(
+        services.linked_account_review(
             moderator=request.user, link=link, approve=approve, note=request.POST.get("note", "")
         )
     except DomainError as exc:
@@ -180,7 +182,7 @@ class BadgeGrantForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["badge"].choices = [(b.slug, b.label) for b in la.all_badges()]
+        self.fields["badge"].choices = [(b.slug, b.label) for b in badges.all_badges()]
 
 
 def _admin(request):
@@ -196,7 +198,7 @@ def moderation_badges(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                grant = la.badge_grant(
+                grant = badges.badge_grant(
                     actor=request.user, member_handle=form.cleaned_data["member"],
                     badge_slug=form.cleaned_data["badge"],
                 )  # fmt: skip
@@ -216,7 +218,7 @@ def moderation_badges(request):
     return render(
         request,
         "accounts/moderation_badges.html",
-        {"form": form, "grants": grants, "badges": la.all_badges()},
+        {"form": form, "grants": grants, "badges": badges.all_badges()},
         status=status,
     )
 
@@ -226,7 +228,7 @@ def moderation_badges(request):
 def moderation_badge_define(request):
     _admin(request)
     try:
-        badge = la.badge_define(
+        badge = badges.badge_define(
             actor=request.user, label=request.POST.get("label", ""),
             description=request.POST.get("description", ""),
         )  # fmt: skip
@@ -242,7 +244,7 @@ def moderation_badge_define(request):
 def moderation_badge_revoke(request):
     _admin(request)
     try:
-        la.badge_revoke(
+        badges.badge_revoke(
             actor=request.user, member_handle=request.POST.get("member", ""),
             badge_slug=request.POST.get("badge", ""),
         )  # fmt: skip

@@ -2,7 +2,7 @@
 
 from django import template
 
-from yalls.accounts import linked_accounts as la
+from yalls.accounts.linked_accounts import badges, providers, selectors
 
 register = template.Library()
 
@@ -11,9 +11,9 @@ register = template.Library()
 def member_identity(member):
     return {
         "links": [
-            {"link": link, "label": la.PROVIDERS[link.provider].label}
-            for link in la.verified_links(member)
+            {"link": link, "label": providers.PROVIDERS[link.provider].label}
+            for link in selectors.verified_links(member)
         ],
-        "badges": la.badges_of(member),
+        "badges": badges.badges_of(member),
         "member": member,
     }

@@ -108,3 +108,29 @@ def profile_hidden_from(viewer, member) -> bool:
         bool(viewer_id)
         and Block.objects.filter(blocker_id=member.pk, blocked_id=viewer_id).exists()
     )
+
+
+def notification_holds(*, actor_id, recipient_ids, always_delivered: bool) -> dict:
+    """The notifications audience filter (registered in SocialConfig.ready()): recipients who
+    blocked the actor or were blocked by them hear nothing; those who muted the actor hear only
+    what is always delivered (security notices)."""
+    from yalls.notifications.models import Notification
+
+    ids = list(recipient_ids)
+    held = {}
+    if not always_delivered:
+        muted = Mute.objects.filter(
+            muter_id__in=ids, target_kind=Follow.TargetKind.MEMBER, target_id=actor_id
+        ).values_list("muter_id", flat=True)
+        held.update(dict.fromkeys(muted, Notification.HeldReason.MUTED))
+    pairs = Block.objects.filter(
+        Q(blocker_id=actor_id, blocked_id__in=ids) | Q(blocker_id__in=ids, blocked_id=actor_id)
+    ).values_list("blocker_id", "blocked_id")
+    actor = UUID(str(actor_id))
+    held.update(
+        dict.fromkeys(
+            (other for pair in pairs for other in pair if other != actor),
+            Notification.HeldReason.BLOCKED,
+        )
+    )
+    return held
