@@ -3,41 +3,55 @@
 Labels are stored in English; gettext_noop marks them for the catalogues and templates show them
 with `{% translate entity.kind.label %}`."""
 
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext_noop
 
 DEFAULT_KINDS = [
     # slug, label, plural, description, is_horse, position
     (
         "business",
-        _noop("Business"),
-        _noop("Businesses"),
-        _noop("A company or shop serving the horse world."),
+        gettext_noop("Business"),
+        gettext_noop("Businesses"),
+        gettext_noop("A company or shop serving the horse world."),
         False,
         10,
     ),
-    ("farm", _noop("Farm"), _noop("Farms"), _noop("A farm or ranch."), False, 20),
+    (
+        "farm",
+        gettext_noop("Farm"),
+        gettext_noop("Farms"),
+        gettext_noop("A farm or ranch."),
+        False,
+        20,
+    ),
     (
         "stable",
-        _noop("Stable"),
-        _noop("Stables"),
-        _noop("A boarding or training stable."),
+        gettext_noop("Stable"),
+        gettext_noop("Stables"),
+        gettext_noop("A boarding or training stable."),
         False,
         30,
     ),
-    ("brand", _noop("Brand"), _noop("Brands"), _noop("A product brand."), False, 40),
+    (
+        "brand",
+        gettext_noop("Brand"),
+        gettext_noop("Brands"),
+        gettext_noop("A product brand."),
+        False,
+        40,
+    ),
     (
         "horse",
-        _noop("Horse"),
-        _noop("Horses"),
-        _noop("A horse, with breed and pedigree details."),
+        gettext_noop("Horse"),
+        gettext_noop("Horses"),
+        gettext_noop("A horse, with breed and pedigree details."),
         True,
         50,
     ),
     (
         "event_organiser",
-        _noop("Event organizer"),
-        _noop("Event organizers"),
-        _noop("Runs shows, races, clinics and sales."),
+        gettext_noop("Event organizer"),
+        gettext_noop("Event organizers"),
+        gettext_noop("Runs shows, races, clinics and sales."),
         False,
         60,
     ),
