@@ -131,6 +131,9 @@ def _clear_cache() -> None:
     from django.conf import settings
     from django.core.cache import cache
 
+    from yalls.accounts import signin_guard
+
+    signin_guard.reset_fallback()  # the per-process sign-in counters used without Redis
     if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
         cache.clear()
         return

@@ -234,9 +234,12 @@ ACCOUNT_SIGNUP_FORM_CLASS = "yalls.accounts.forms.SignupExtraForm"
 ACCOUNT_ADAPTER = "yalls.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[yalls] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
-# Failed sign-ins are throttled by yalls.accounts.signin_guard (slowed, then refused), per account
-# and per IP, for the web and the API alike; allauth's own counter would be a second, different rule.
-ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# One sign-in throttle: yalls.accounts.signin_guard (failures slowed, then refused, per account
+# and per IP, web and API alike, Redis with a per-process fallback), with the `auth` rate-limit
+# profile counting the requests themselves. allauth's `login` (30/min/IP) and `login_failed`
+# would be second, different rules kept in the Django cache, which has no fallback when Redis
+# is down. Its other limits (sign-up, password reset and change, email management) stay.
+ACCOUNT_RATE_LIMITS = {"login": False, "login_failed": False}
 ACCOUNT_LOGOUT_ON_GET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "yalls"

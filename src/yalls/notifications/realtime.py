@@ -30,6 +30,8 @@ from uuid import UUID
 
 from django.conf import settings
 
+from yalls.core import redis as shared_redis
+
 log = logging.getLogger(__name__)
 
 REDIS_CHANNEL = "yalls:notifications:unread"
@@ -57,20 +59,6 @@ def redis_channel() -> str:
 
 # --- Publishing -----------------------------------------------------------------------------------
 
-_redis_client = None
-_redis_client_url = ""
-
-
-def _redis():
-    global _redis_client, _redis_client_url
-    url = settings.REDIS_URL
-    if _redis_client is None or _redis_client_url != url:
-        import redis
-
-        _redis_client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
-        _redis_client_url = url
-    return _redis_client
-
 
 def message_encode(member_id, counts: dict) -> str:
     return json.dumps({"member": str(member_id), "counts": counts}, separators=(",", ":"))
@@ -80,7 +68,10 @@ def publish(member_id, counts: dict) -> None:
     """Send one member's counts to every process. Raises on a backend error (callers decide)."""
     message = message_encode(member_id, counts)
     if backend() == "redis":
-        _redis().publish(redis_channel(), message)
+        # The process's shared client and circuit: while Redis is down this raises at once
+        # (RedisUnavailable) instead of waiting on a socket for every push.
+        with shared_redis.using() as client:
+            client.publish(redis_channel(), message)
         return
     from django.db import connection
 
@@ -95,10 +86,11 @@ def publish_many(counts_by_member: dict) -> None:
     if not messages:
         return
     if backend() == "redis":
-        pipe = _redis().pipeline(transaction=False)
-        for message in messages:
-            pipe.publish(redis_channel(), message)
-        pipe.execute()
+        with shared_redis.using() as client:
+            pipe = client.pipeline(transaction=False)
+            for message in messages:
+                pipe.publish(redis_channel(), message)
+            pipe.execute()
         return
     from django.db import connection
 

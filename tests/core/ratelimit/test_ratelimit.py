@@ -220,12 +220,7 @@ def test_unknown_profile_is_a_programming_error():
 
 def test_counters_are_shared_through_redis_by_every_process(limited):
     """Two limiters (as in two web processes) on one Redis share the count."""
-    kwargs = {
-        "redis_url": limited.url,
-        "key_prefix": "shared-test",
-        "retry_seconds": 30,
-        "timeout_seconds": 0.25,
-    }
+    kwargs = {"redis_url": limited.url, "key_prefix": "shared-test"}
     first, second = Limiter(**kwargs), Limiter(**kwargs)
     rule = PROFILES["expensive"].rules[0]
     for _ in range(10):
@@ -234,8 +229,8 @@ def test_counters_are_shared_through_redis_by_every_process(limited):
     assert limited.client().keys("shared-test*")
 
 
-def _fallback_records(caplog):
-    return [r for r in caplog.records if getattr(r, "event", None) == "ratelimit.fallback"]
+def _fallback_records(caplog, event="redis.fallback"):
+    return [r for r in caplog.records if getattr(r, "event", None) == event]
 
 
 def test_redis_stopping_mid_test_falls_back_logs_once_and_recovers(settings, caplog):
@@ -244,9 +239,9 @@ def test_redis_stopping_mid_test_falls_back_logs_once_and_recovers(settings, cap
         settings.RATELIMIT_ENABLED = True
         settings.RATELIMIT_REDIS_URL = server.url
         settings.RATELIMIT_KEY_PREFIX = "outage-test"
-        settings.RATELIMIT_REDIS_RETRY_SECONDS = 0.3
+        settings.REDIS_CIRCUIT_RETRY_SECONDS = 0.3
         client = Client()
-        caplog.set_level(logging.WARNING, logger="yalls.core.ratelimit")
+        caplog.set_level(logging.WARNING, logger="yalls.redis")
 
         assert remaining(client.get(PLAIN)) == 119
         assert client.get("/health").json()["ratelimit"] == {
@@ -280,7 +275,7 @@ def test_redis_stopping_mid_test_falls_back_logs_once_and_recovers(settings, cap
         assert remaining(back) == 119  # counted in (the restarted, empty) Redis again
         assert restarted.client().keys("outage-test*")
         assert client.get("/health").json()["ratelimit"]["backend"] == "redis"
-        assert any(getattr(r, "event", None) == "ratelimit.restored" for r in caplog.records)
+        assert any(getattr(r, "event", None) == "redis.restored" for r in caplog.records)
         assert len(_fallback_records(caplog)) == 1
         restarted.stop()
     finally:
@@ -293,7 +288,7 @@ def test_a_hung_redis_costs_one_short_timeout_not_a_500(settings, caplog):
     try:
         settings.RATELIMIT_ENABLED = True
         settings.RATELIMIT_REDIS_URL = server.url
-        settings.RATELIMIT_REDIS_TIMEOUT_SECONDS = 0.2
+        settings.REDIS_TIMEOUT_SECONDS = 0.2
         client = Client()
         assert client.get(PLAIN).status_code == 200
         os.kill(server.process.pid, signal.SIGSTOP)  # accepts connections, never answers
@@ -323,6 +318,6 @@ def test_without_redis_url_limits_are_per_process_and_health_says_so(settings, c
         state = client.get("/health").json()["ratelimit"]
         assert state["backend"] == "memory"
         assert "REDIS_URL not set" in state["reason"]
-        assert len(_fallback_records(caplog)) == 1
+        assert len(_fallback_records(caplog, "ratelimit.fallback")) == 1
     finally:
         limiter.reset()

@@ -3,11 +3,11 @@
 Redis makes a limit shared by every web process; its Lua scripts make each hit atomic. The
 moving window is exact (a sorted set of hit times per key): no burst of twice the quota across
 a window boundary, as fixed windows allow, and no under-count as the sliding-window counter's
-approximation allows. When Redis
-is not configured, or stops answering (short socket timeouts, no retries), checks move to an
-in-process `MemoryStorage` so requests are still served and still limited, per process. The
-switch is a circuit: logged once when it opens, Redis tried again every
-`RATELIMIT_REDIS_RETRY_SECONDS`, logged once when it closes. `/health` shows the state.
+approximation allows. The Redis connection and its circuit breaker are the process's shared ones
+(`yalls.core.redis`: short timeouts, no retries): while Redis is not configured or its circuit is
+open, checks go to an in-process `MemoryStorage`, so requests are still served and still
+limited, per process; when the circuit's probe succeeds, counting returns to Redis.
+`/health` shows the state.
 """
 
 import logging
@@ -15,9 +15,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-import redis
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -25,16 +23,13 @@ from limits import RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import MovingWindowRateLimiter
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
+from yalls.core import redis as shared_redis
 from yalls.core.ratelimit.profiles import Rule
 
 log = logging.getLogger("yalls.core.ratelimit")
 
-REDIS_ERRORS = (redis.RedisError, OSError, StorageError)
-DEFAULT_RETRY_SECONDS = 30.0
-DEFAULT_TIMEOUT_SECONDS = 0.25
+REDIS_ERRORS = (*shared_redis.REDIS_ERRORS, StorageError)
 
 
 @dataclass(frozen=True)
@@ -52,34 +47,16 @@ def _setting(name: str, default):
 
 
 class Limiter:
-    def __init__(
-        self,
-        *,
-        redis_url: str,
-        key_prefix: str,
-        retry_seconds: float,
-        timeout_seconds: float,
-    ):
+    def __init__(self, *, redis_url: str, key_prefix: str):
         self.redis_url = redis_url
-        self.retry_seconds = retry_seconds
         self.key_prefix = key_prefix
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._redis: MovingWindowRateLimiter | None = None
-        self._lock = threading.Lock()
-        self._down_since: datetime | None = None
-        self._down_reason = ""
-        self._retry_at = 0.0
         self._items: dict[tuple[int, int], RateLimitItemPerSecond] = {}
         if redis_url:
-            storage = RedisStorage(
-                redis_url,
-                key_prefix=key_prefix,
-                socket_timeout=timeout_seconds,
-                socket_connect_timeout=timeout_seconds,
-                # A limiter that retries with backoff would hold every request hostage.
-                retry=Retry(NoBackoff(), 0),
-                health_check_interval=0,
-            )
+            # The shared client's pool: one set of sockets (and one timeout policy) per server.
+            pool = shared_redis.client(redis_url).connection_pool
+            storage = RedisStorage(redis_url, key_prefix=key_prefix, connection_pool=pool)
             self._redis = MovingWindowRateLimiter(storage)
         else:
             log.warning(
@@ -87,52 +64,9 @@ class Limiter:
                 extra={"event": "ratelimit.fallback", "reason": "not configured"},
             )
 
-    # --- circuit ------------------------------------------------------------------------------
-
-    def _use_redis(self) -> bool:
-        """Redis when it is healthy; while it is down, one request per retry interval tries it
-        (the others stay on memory, so a hung Redis costs one timeout per interval, not one per
-        request)."""
-        if self._redis is None:
-            return False
-        if self._down_since is None:
-            return True
-        with self._lock:
-            now = time.monotonic()
-            if now < self._retry_at:
-                return False
-            self._retry_at = now + self.retry_seconds
-            return True
-
-    def _mark_down(self, exc: BaseException) -> None:
-        with self._lock:
-            self._retry_at = time.monotonic() + self.retry_seconds
-            if self._down_since is not None:
-                return  # already reported: one log line per outage, not per request
-            self._down_since = datetime.now(UTC)
-            self._down_reason = exc.__class__.__name__
-        log.warning(
-            "ratelimit.fallback: Redis is not answering (%s); limits are counted per process "
-            "until it is back (retried every %ss)",
-            self._down_reason,
-            self.retry_seconds,
-            extra={"event": "ratelimit.fallback", "reason": self._down_reason},
-        )
-
-    def _mark_up(self) -> None:
-        if self._down_since is None:
-            return
-        with self._lock:
-            if self._down_since is None:
-                return
-            since = self._down_since
-            self._down_since = None
-            self._down_reason = ""
-        log.warning(
-            "ratelimit.restored: Redis answers again; limits are shared again (down since %s)",
-            since.isoformat(),
-            extra={"event": "ratelimit.restored"},
-        )
+    @property
+    def circuit(self) -> shared_redis.Circuit | None:
+        return shared_redis.circuit(self.redis_url) if self._redis is not None else None
 
     # --- checks -------------------------------------------------------------------------------
 
@@ -161,29 +95,21 @@ class Limiter:
 
     def check(self, checks: list[tuple[Rule, str]]) -> list[Outcome]:
         """Charge one request to each (rule, subject key); stop at the first refusal."""
-        if self._use_redis():
+        circuit = self.circuit
+        if circuit is not None and circuit.allow():
             try:
                 outcomes = self._apply(self._redis, checks)
             except REDIS_ERRORS as exc:
-                self._mark_down(exc)
+                circuit.failure(exc)
             else:
-                self._mark_up()
+                circuit.success()
                 return outcomes
         return self._apply(self._memory, checks)
 
     def probe(self) -> None:
-        """Try Redis now if the circuit is due for a retry (used by /health)."""
-        if self._down_since is None or not self._use_redis():
-            return
-        try:
-            ok = self._redis.storage.check()
-        except REDIS_ERRORS as exc:  # check() normally swallows errors, but be sure
-            self._mark_down(exc)
-            return
-        if ok:
-            self._mark_up()
-        else:
-            self._mark_down(ConnectionError("ping failed"))
+        """Try Redis now if its circuit is open and due for a retry (used by /health)."""
+        if self.circuit is not None and self.circuit.is_open:
+            shared_redis.redis_available(self.redis_url)
 
     def status(self) -> dict:
         if self._redis is None:
@@ -192,13 +118,14 @@ class Limiter:
                 "shared": False,
                 "reason": "REDIS_URL not set: limits are counted per process",
             }
-        if self._down_since is not None:
+        state = self.circuit.status()
+        if state["circuit"] == "open":
             return {
                 "backend": "memory",
                 "shared": False,
-                "reason": f"Redis unreachable ({self._down_reason}): limits are counted per process",
-                "since": self._down_since.isoformat(),
-                "retry_in_seconds": max(0, round(self._retry_at - time.monotonic(), 1)),
+                "reason": f"Redis unreachable ({state['reason']}): limits are counted per process",
+                "since": state["since"],
+                "retry_in_seconds": state["retry_in_seconds"],
             }
         return {"backend": "redis", "shared": True}
 
@@ -217,12 +144,6 @@ def limiter() -> Limiter:
                 _limiter = Limiter(
                     redis_url=_setting("RATELIMIT_REDIS_URL", settings.REDIS_URL),
                     key_prefix=_setting("RATELIMIT_KEY_PREFIX", "yalls-rl"),
-                    retry_seconds=float(
-                        _setting("RATELIMIT_REDIS_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
-                    ),
-                    timeout_seconds=float(
-                        _setting("RATELIMIT_REDIS_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
-                    ),
                 )
             current = _limiter
     return current
