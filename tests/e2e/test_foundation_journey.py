@@ -136,8 +136,15 @@ def test_member_journey_signup_mfa_profile_and_farm(page: Page, tmp_path, delete
 
     # --- Signed in, on the home page ------------------------------------------------------
     expect(page).to_have_url(re.compile(r"/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome back, {NAME}")
+    # A brand-new member is welcomed, not welcomed back.
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {NAME}")
+    # Sign-out, Settings and My entities live in the account menu (at every width).
+    page.locator("summary", has_text="Account menu").click()
+    for name in ("Your profile", "My entities", "Settings"):
+        expect(page.locator(".profile-menu").get_by_role("link", name=name)).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
     _visit_checked(page)
     member = User.objects.get(email=EMAIL)
     assert member.handle == HANDLE
@@ -162,12 +169,16 @@ def test_member_journey_signup_mfa_profile_and_farm(page: Page, tmp_path, delete
         page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
         page.get_by_role("button", name="Confirm").click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Activate Authenticator App")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Turn on two-factor authentication")
+    expect(page.get_by_role("main")).to_contain_text("recovery codes")
     expect(page.locator("img[src^='data:image/svg+xml']")).to_be_visible()  # the QR code
     _visit_checked(page)
 
-    secret = page.get_by_label("Authenticator secret").input_value()
+    secret_box = page.get_by_label("Authenticator secret")
+    secret = secret_box.inner_text().strip()
     assert re.fullmatch(r"[A-Z2-7]{16,}=*", secret), secret
+    # All of it shows (it wraps): nothing is cut off at the box's edge.
+    assert secret_box.evaluate("el => el.scrollWidth <= el.clientWidth")
     save_screenshot(page, "totp-activate-1280")
     page.get_by_label("Authenticator code").fill(_totp_code(secret))
     page.get_by_role("button", name="Activate").click()
@@ -185,6 +196,7 @@ def test_member_journey_signup_mfa_profile_and_farm(page: Page, tmp_path, delete
     _visit_checked(page)
 
     # --- Sign out -------------------------------------------------------------------------
+    page.locator("summary", has_text="Account menu").click()
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
@@ -196,7 +208,8 @@ def test_member_journey_signup_mfa_profile_and_farm(page: Page, tmp_path, delete
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Two-Factor Authentication")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-factor authentication")
+    expect(page.get_by_role("main")).to_contain_text("recovery codes")  # the way in without a phone
     _visit_checked(page)
 
     # allauth rejects a code already used to *sign in*; activation does not mark its code used,
@@ -230,7 +243,7 @@ def test_member_journey_signup_mfa_profile_and_farm(page: Page, tmp_path, delete
     page.get_by_role("link", name="View your profile").click()
     expect(page).to_have_url(re.compile(rf"/@{HANDLE}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(NEW_NAME)
-    expect(page.get_by_text(f"@{HANDLE}", exact=True)).to_be_visible()
+    expect(page.locator("main").get_by_text(f"@{HANDLE}", exact=True)).to_be_visible()
     expect(page.get_by_text(NEW_BIO)).to_be_visible()
     avatar = page.locator(".profile-header img.avatar")
     expect(avatar).to_have_attribute("src", re.compile(r"^/media/avatars/members/.+\.webp$"))
@@ -297,7 +310,7 @@ def test_mobile_home_has_bottom_navigation(mobile_page: Page):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome back, Alex Moss")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Alex Moss")
 
     bottom = page.get_by_role("navigation", name="Mobile")
     expect(bottom).to_be_visible()
@@ -313,6 +326,19 @@ def test_mobile_home_has_bottom_navigation(mobile_page: Page):
         assert box and box["y"] + box["height"] <= 844 and box["height"] >= 24, box
     expect(page.get_by_role("navigation", name="Primary")).to_be_hidden()
     _visit_checked(page)
+
+    # On a phone too, the account menu holds My entities, Settings and Sign out, on screen.
+    page.locator("summary", has_text="Account menu").click()
+    menu = page.locator(".profile-menu-panel")
+    for name in ("My entities", "Settings"):
+        expect(menu.get_by_role("link", name=name)).to_be_visible()
+    sign_out = menu.get_by_role("button", name="Sign out")
+    expect(sign_out).to_be_visible()
+    box = menu.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert_no_axe_violations(page)
+    menu.get_by_role("link", name="Settings").click()
+    expect(page).to_have_url(re.compile(r"/settings/profile$"))
 
 
 def test_signin_wrong_password_then_throttled(page: Page):

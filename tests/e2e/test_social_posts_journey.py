@@ -119,6 +119,7 @@ def test_compose_propagate_approve_and_repost(page: Page, browser, live_server, 
     finally:
         manager_context.close()
 
+    page.locator("summary", has_text="Account menu").click()
     page.get_by_role("button", name="Sign out").click()
     _sign_in(page, liam)
     page.goto(olivia_repost_url)
@@ -130,7 +131,7 @@ def test_compose_propagate_approve_and_repost(page: Page, browser, live_server, 
     expect(page.locator("main article").first).to_contain_text(
         "Liam Chen reposted from Olivia Grant"
     )
-    assert page.locator("main").inner_text().count("Liam Chen") == 1
+    expect(page.locator("main").get_by_text("Liam Chen", exact=True)).to_have_count(1)
     expect(page.get_by_text(CAPTION)).to_be_visible()
     _checked(page)
     page.goto(foal_post_url)

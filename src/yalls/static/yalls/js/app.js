@@ -45,4 +45,20 @@
       setTimeout(function () { button.textContent = original; }, 1800);
     });
   });
+
+  // (d) <details data-menu>: Escape or a click elsewhere closes an open menu (it works without
+  // JS as a plain disclosure); Escape returns focus to its summary.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      var summary = menu.querySelector("summary");
+      if (summary && menu.contains(document.activeElement)) summary.focus();
+    });
+  });
 })();
