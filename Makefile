@@ -65,6 +65,7 @@ gettext:
 I18N_IGNORE = --ignore=static --ignore=demo --ignore=migrations --ignore=__pycache__
 messages: dev-install gettext
 	cd src/yalls && YALLS_ENV=test DJANGO_SETTINGS_MODULE=yalls.settings ../../$(BIN)/django-admin makemessages -l es -l fr --no-obsolete $(I18N_IGNORE)
+	cd src/yalls && YALLS_ENV=test DJANGO_SETTINGS_MODULE=yalls.settings ../../$(BIN)/django-admin makemessages -d djangojs -l es -l fr --no-obsolete --ignore=demo --ignore=migrations
 	cd src/yalls && YALLS_ENV=test DJANGO_SETTINGS_MODULE=yalls.settings ../../$(BIN)/django-admin compilemessages -l es -l fr $(I18N_IGNORE)
 
 up: install

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
 from yalls import views
@@ -24,6 +25,8 @@ urlpatterns = [
     path("webhooks/", include("yalls.core.webhooks.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", account_views.language_set, name="set_language"),
+    # The JavaScript catalog: gettext()/ngettext()/interpolate() for strings scripts write.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api_docs"),
     re_path(r"^api/", views.api_not_found),

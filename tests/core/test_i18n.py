@@ -17,26 +17,34 @@ from yalls.core.i18n import money_format
 
 SRC = Path(settings.BASE_DIR)
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+DOMAINS = ["django", "djangojs"]  # templates and Python; scripts (Django's JavaScriptCatalog)
 
 
 # --- The catalogue check: every marked string has an es and an fr translation --------------------
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
-    """Run makemessages over a copy of the source, so the check sees strings marked since the
-    catalogues were last updated without touching the real ones."""
+    """Run makemessages over a copy of the source (templates and Python for `django`, scripts for
+    `djangojs`), so the check sees strings marked since the catalogues were last updated without
+    touching the real ones."""
     if shutil.which("xgettext") is None:
-        pytest.fail("GNU gettext is needed (Debian: apt-get install gettext; make test installs it)")
+        pytest.fail(
+            "GNU gettext is needed (Debian: apt-get install gettext; make test installs it)"
+        )
     root = tmp_path_factory.mktemp("i18n") / "yalls"
     shutil.copytree(
-        SRC,
-        root,
-        ignore=shutil.ignore_patterns("static", "__pycache__", "*.mo", "migrations", "demo"),
+        SRC, root, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "migrations", "demo")
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
         patch.setattr(settings, "LOCALE_PATHS", [root / "locale"])
-        call_command("makemessages", locale=LANGUAGES, no_obsolete=True, verbosity=0)
-    return {code: polib.pofile(str(root / "locale" / code / "LC_MESSAGES" / "django.po")) for code in LANGUAGES}
+        options = {"locale": LANGUAGES, "no_obsolete": True, "verbosity": 0}
+        call_command("makemessages", domain="django", ignore_patterns=["static/*"], **options)
+        call_command("makemessages", domain="djangojs", **options)
+    return {
+        (domain, code): polib.pofile(str(root / "locale" / code / "LC_MESSAGES" / f"{domain}.po"))
+        for domain in DOMAINS
+        for code in LANGUAGES
+    }
 
 
 def _provided_elsewhere(entry: polib.POEntry, language: str) -> bool:
@@ -50,9 +58,10 @@ def _provided_elsewhere(entry: polib.POEntry, language: str) -> bool:
         return translation.gettext(entry.msgid) != entry.msgid
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_marked_string_is_translated_and_not_fuzzy(extracted, language):
-    catalogue = extracted[language]
+def test_every_marked_string_is_translated_and_not_fuzzy(extracted, domain, language):
+    catalogue = extracted[(domain, language)]
     missing = [
         e.msgid
         for e in catalogue
@@ -62,23 +71,26 @@ def test_every_marked_string_is_translated_and_not_fuzzy(extracted, language):
     ]
     assert not missing, (
         f"{len(missing)} marked strings have no {language} translation (or a fuzzy one); run "
-        f"`make messages`, translate them in src/yalls/locale/{language}/LC_MESSAGES/django.po "
+        f"`make messages`, translate them in src/yalls/locale/{language}/LC_MESSAGES/{domain}.po "
         f"and compile (docs/i18n.md):\n- " + "\n- ".join(missing[:40])
     )
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_compiled_catalogue_matches_the_po_file(language):
+def test_compiled_catalogue_matches_the_po_file(domain, language):
     """The committed .mo is what Django reads: it must hold every translation of the .po."""
     folder = SRC / "locale" / language / "LC_MESSAGES"
-    po, mo = polib.pofile(str(folder / "django.po")), polib.mofile(str(folder / "django.mo"))
+    po, mo = polib.pofile(str(folder / f"{domain}.po")), polib.mofile(str(folder / f"{domain}.mo"))
     compiled = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in mo}
     stale = [
         e.msgid
         for e in po.translated_entries()
         if compiled.get((e.msgctxt, e.msgid)) != (e.msgstr, e.msgstr_plural)
     ]
-    assert not stale, f"django.mo is older than django.po ({language}): run `make messages`\n{stale[:10]}"
+    assert not stale, (
+        f"django.mo is older than django.po ({language}): run `make messages`\n{stale[:10]}"
+    )
 
 
 def test_placeholders_survive_translation():
@@ -86,8 +98,8 @@ def test_placeholders_survive_translation():
     import re
 
     pattern = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
-    for language in LANGUAGES:
-        po = polib.pofile(str(SRC / "locale" / language / "LC_MESSAGES" / "django.po"))
+    for language, domain in [(lang, domain) for lang in LANGUAGES for domain in DOMAINS]:
+        po = polib.pofile(str(SRC / "locale" / language / "LC_MESSAGES" / f"{domain}.po"))
         for e in po.translated_entries():
             wanted = sorted(set(pattern.findall(e.msgid)))
             if e.msgid_plural:
@@ -96,7 +108,11 @@ def test_placeholders_survive_translation():
                         set(pattern.findall(e.msgid_plural)) | set(wanted)
                     ), (language, e.msgid, text)
             else:
-                assert sorted(set(pattern.findall(e.msgstr))) == wanted, (language, e.msgid, e.msgstr)
+                assert sorted(set(pattern.findall(e.msgstr))) == wanted, (
+                    language,
+                    e.msgid,
+                    e.msgstr,
+                )
 
 
 # --- Money and dates --------------------------------------------------------------------------------
@@ -197,3 +213,12 @@ def test_member_sees_times_in_their_zone_and_language(client):
         )
     assert text == "4 de julio de 2026 a las 12:00"
     assert member.locale == "es"
+
+
+@pytest.mark.django_db
+def test_scripts_get_their_strings_from_the_javascript_catalog(client):
+    response = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200
+    assert "Brouillon enregistr\\u00e9 \\u00e0 %(time)s" in response.content.decode()
+    page = client.get("/accounts/login/").content.decode()
+    assert page.index('src="/jsi18n/"') < page.index("yalls/js/app.js")  # defined before use

@@ -4,6 +4,11 @@
    re-renders the page server-side. No inline handlers (CSP). */
 (function () {
   "use strict";
+  // Translations come from Django's JavaScript catalog (/jsi18n/, loaded before this script).
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\(\w+\)s/g, function (m) { return String(obj[m.slice(2, -2)]); });
+  };
 
   var AUTOSAVE_MS = 5000;
 
@@ -70,14 +75,14 @@
           draftInput.value = result.body.id;
           if (status) {
             var time = new Date(result.body.saved_at);
-            status.textContent = "Draft saved at " + time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+            status.textContent = interpolate(gettext("Draft saved at %(time)s"), { time: time.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" }) }, true);
           }
         } else if (status) {
-          status.textContent = (result.body && result.body.message) || "Couldn't save the draft.";
+          status.textContent = (result.body && result.body.message) || gettext("Couldn't save the draft.");
         }
       }).catch(function () {
         dirty = true; // try again on the next tick
-        if (status) status.textContent = "Offline: the draft will be saved when you're back.";
+        if (status) status.textContent = gettext("Offline: the draft will be saved when you're back.");
       }).then(function () { saving = false; });
     }
     window.setInterval(save, AUTOSAVE_MS);

@@ -8,6 +8,12 @@
    - After htmx swaps (mark read, older page, lane switch) focus lands somewhere sensible. */
 (function () {
   "use strict";
+  // Translations come from Django's JavaScript catalog (/jsi18n/, loaded before this script).
+  var gettext = window.gettext || function (s) { return s; };
+  var ngettext = window.ngettext || function (s, p, n) { return n === 1 ? s : p; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\(\w+\)s/g, function (m) { return String(obj[m.slice(2, -2)]); });
+  };
 
   var bell = document.querySelector("[data-notif-bell]");
   if (!bell) return;
@@ -45,18 +51,20 @@
         number.setAttribute("data-unread-n", "");
         var words = document.createElement("span");
         words.className = "sr-only";
-        words.textContent = " unread";
+        words.textContent = " " + gettext("unread");
         badge.appendChild(number);
         badge.appendChild(words);
       }
       if (number) number.textContent = shown(n);
       badge.hidden = n === 0;
     });
-    bell.setAttribute("aria-label", counts.total ? "Notifications, " + counts.total + " unread" : "Notifications");
+    bell.setAttribute("aria-label", counts.total
+      ? interpolate(ngettext("Notifications, %(total)s unread", "Notifications, %(total)s unread", counts.total), { total: counts.total }, true)
+      : gettext("Notifications"));
     var panel = document.querySelector("[data-notif-panel]");
     if (lastTotal !== null && counts.total > lastTotal) {
       var fresh = counts.total - lastTotal;
-      say(fresh === 1 ? "1 new notification" : fresh + " new notifications");
+      say(interpolate(ngettext("%(count)s new notification", "%(count)s new notifications", fresh), { count: fresh }, true));
       if (isOpen()) loadDrawer(drawerLane);
     }
     // The page's list doesn't move under the reader: it offers the new items in its own lane.

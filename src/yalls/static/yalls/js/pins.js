@@ -5,6 +5,11 @@
    Without this script the board's "Move up / Move down / Unpin" forms post to the server. */
 (function () {
   "use strict";
+  // Translations come from Django's JavaScript catalog (/jsi18n/, loaded before this script).
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\(\w+\)s/g, function (m) { return String(obj[m.slice(2, -2)]); });
+  };
 
   var board = document.querySelector("[data-pins-board]");
   if (!board) return;
@@ -30,7 +35,7 @@
     return Array.prototype.slice.call(list.querySelectorAll("[data-pin]"));
   }
   function title(el) {
-    return el.getAttribute("data-title") || "pin";
+    return el.getAttribute("data-title") || gettext("pin");
   }
   function sameOrder(a, b) {
     if (a.length !== b.length) return false;
@@ -39,7 +44,7 @@
   }
   function where(el) {
     var all = pins();
-    return "position " + (all.indexOf(el) + 1) + " of " + all.length;
+    return interpolate(gettext("position %(position)s of %(count)s"), { position: all.indexOf(el) + 1, count: all.length }, true);
   }
   function announce(message) {
     if (!live) return;
@@ -135,7 +140,7 @@
       body: payload(order)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
-        if (!response.ok) throw new Error(body.detail || body.title || "the server refused the change");
+        if (!response.ok) throw new Error(body.detail || body.title || gettext("the server refused the change"));
         return body;
       });
     }).then(function (body) {
@@ -149,7 +154,7 @@
       announce(message);
     }).catch(function (error) {
       render(previous);
-      var text = "Couldn't save your pins (" + error.message + "). They're back as they were.";
+      var text = interpolate(gettext("Couldn't save your pins (%(error)s). They're back as they were."), { error: error.message }, true);
       showError(text);
       announce(text);
     }).then(function () {
@@ -159,7 +164,7 @@
   }
 
   function busy() {
-    if (saving) announce("Still saving the last change. Try again in a moment.");
+    if (saving) announce(gettext("Still saving the last change. Try again in a moment."));
     return saving;
   }
 
@@ -168,8 +173,7 @@
     picked = el;
     pickedFrom = pins();
     el.classList.add("is-picked");
-    announce("Picked up " + title(el) + ", " + where(el) +
-      ". Arrow keys move it, Space drops it, Escape cancels.");
+    announce(interpolate(gettext("Picked up %(pin)s, %(where)s. Arrow keys move it, Space drops it, Escape cancels."), { pin: title(el), where: where(el) }, true));
   }
   function moveBy(el, step) {
     // Move the neighbour rather than the focused pin, so focus never leaves it.
@@ -178,11 +182,11 @@
     } else if (step > 0 && el.nextElementSibling) {
       list.insertBefore(el.nextElementSibling, el);
     } else {
-      announce(title(el) + " is already at " + where(el) + ".");
+      announce(interpolate(gettext("%(pin)s is already at %(where)s."), { pin: title(el), where: where(el) }, true));
       return;
     }
     refreshButtons();
-    announce(title(el) + " moved to " + where(el) + ".");
+    announce(interpolate(gettext("%(pin)s moved to %(where)s."), { pin: title(el), where: where(el) }, true));
   }
   function drop(el) {
     el.classList.remove("is-picked");
@@ -191,10 +195,10 @@
     pickedFrom = null;
     var now = pins();
     if (sameOrder(now, from)) {
-      announce(title(el) + " dropped; the order is unchanged.");
+      announce(interpolate(gettext("%(pin)s dropped; the order is unchanged."), { pin: title(el) }, true));
       return;
     }
-    save(now, from, title(el) + " dropped at " + where(el) + ". Saved.", true);
+    save(now, from, interpolate(gettext("%(pin)s dropped at %(where)s. Saved."), { pin: title(el), where: where(el) }, true), true);
   }
   function cancel(el) {
     el.classList.remove("is-picked");
@@ -202,7 +206,7 @@
     picked = null;
     pickedFrom = null;
     el.focus();
-    announce("Move cancelled. " + title(el) + " is back at " + where(el) + ".");
+    announce(interpolate(gettext("Move cancelled. %(pin)s is back at %(where)s."), { pin: title(el), where: where(el) }, true));
   }
 
   list.addEventListener("keydown", function (event) {
@@ -265,7 +269,7 @@
     el.classList.remove("is-dragging");
     dragged = null;
     if (!sameOrder(pins(), from)) {
-      save(pins(), from, title(el) + " moved to " + where(el) + ". Saved.", true);
+      save(pins(), from, interpolate(gettext("%(pin)s moved to %(where)s. Saved."), { pin: title(el), where: where(el) }, true), true);
     }
   });
   list.addEventListener("dragend", function () {
@@ -287,7 +291,7 @@
     var i = order.indexOf(el);
     if (form.hasAttribute("data-pin-remove")) {
       order.splice(i, 1);
-      save(order, before, "Unpinned " + title(el) + ".", true).then(function () {
+      save(order, before, interpolate(gettext("Unpinned %(pin)s."), { pin: title(el) }, true), true).then(function () {
         var next = pins()[Math.min(i, pins().length - 1)];
         if (next) next.focus();
       });
@@ -299,8 +303,8 @@
     order.splice(i, 1);
     order.splice(j, 0, el);
     var button = event.submitter;
-    save(order, before, title(el) + " moved to position " + (j + 1) + " of " + order.length +
-      ". Saved.", true).then(function () {
+    save(order, before, interpolate(gettext("%(pin)s moved to position %(position)s of %(count)s. Saved."),
+      { pin: title(el), position: j + 1, count: order.length }, true), true).then(function () {
       // The button just pressed may be disabled now (top or bottom): keep focus on the pin.
       if (button && !button.disabled) button.focus(); else el.focus();
     });
@@ -312,7 +316,7 @@
       var previous = pins();
       var order = undoOrder;
       undoOrder = null;
-      save(order, previous, "Undone. Your pins are back as they were.", false).then(function () {
+      save(order, previous, gettext("Undone. Your pins are back as they were."), false).then(function () {
         var first = pins()[0]; // the undo button is gone: don't leave focus on nothing
         if (first) first.focus();
       });
