@@ -1,6 +1,7 @@
 """Web forms of the accounts domain: the extra sign-up fields and the profile settings."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -8,7 +9,8 @@ from yalls.accounts.models import TIMEZONE_CHOICES
 from yalls.core.errors import DomainError
 from yalls.core.handles import handle_is_available, handle_validate
 
-LANGUAGE_CHOICES = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch")]
+# The languages we ship catalogues for, each named in itself (settings.LANGUAGES).
+LANGUAGE_CHOICES = list(settings.LANGUAGES)
 
 
 class HandleField(forms.CharField):
