@@ -175,6 +175,20 @@ JOBS_RETENTION_DAYS = int(os.environ.get("JOBS_RETENTION_DAYS", "7"))
 JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "10"))
 JOBS_STALLED_AFTER_SECONDS = float(os.environ.get("JOBS_STALLED_AFTER_SECONDS", "60"))
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# prometheus_client multiprocess mode: each process writes its figures to files here, /metrics adds
+# them up. Set before prometheus_client is imported (it picks its value class at import). A test
+# process gets a fresh directory of its own, so concurrent runs never read each other's counts.
+if YALLS_ENV == "test":
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="yalls-metrics-")
+    atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+PROMETHEUS_MULTIPROC_DIR = Path(
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(STATE_DIR / "metrics"))
+)
+PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- Cache / Redis ------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

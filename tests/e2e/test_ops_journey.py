@@ -10,7 +10,6 @@ from playwright.sync_api import Page, expect
 from tests.core.jobs import probe_tasks
 from tests.core.jobs.conftest import truncate_jobs
 from tests.core.jobs.seeding import job_status, seed_dead_letter
-from tests.core.ops.private_redis import metrics_redis, private_redis_url  # noqa: F401
 from tests.e2e.conftest import assert_no_axe_violations, assert_page_intact
 from tests.factories import PASSWORD, MemberFactory
 from yalls.core.audit.models import AuditEvent
@@ -25,7 +24,7 @@ def jobs_cleanup(transactional_db):
     truncate_jobs()
 
 
-def test_staff_reads_ops_and_retries_a_dead_letter(page: Page, metrics_redis, jobs_cleanup):  # noqa: F811
+def test_staff_reads_ops_and_retries_a_dead_letter(page: Page, jobs_cleanup):
     staff = MemberFactory(role="admin", display_name="Ops Person")
     dead = seed_dead_letter(error="the farrier webhook timed out")
     probe_tasks.mark.defer(path="/tmp/ops-journey")

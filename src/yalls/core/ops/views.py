@@ -43,7 +43,7 @@ def ops_home(request):
         "ops/home.html",
         {
             "nav_active": "ops",
-            "routes": selectors.route_latency(last_minutes=60),
+            "routes": selectors.route_latency(),
             "depth": selectors.queue_depth(counts),
             "database_connections": selectors.database_connections(),
             "redis": redis,
