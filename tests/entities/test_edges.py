@@ -370,7 +370,8 @@ def test_a_lost_race_is_a_conflict_not_a_500(maya, family, monkeypatch):
 
 
 def test_demo_world_has_the_pedigree_and_brand_edges_idempotently():
-    from yalls.accounts.linked_accounts import badges, selectors
+    from yalls.accounts.linked_accounts import badges
+    from yalls.accounts.linked_accounts import selectors as link_selectors
     from yalls.accounts.models import User
     from yalls.demo.world import seed_world
     from yalls.entities.models import Entity
@@ -384,5 +385,5 @@ def test_demo_world_has_the_pedigree_and_brand_edges_idempotently():
     youth = Entity.objects.get(handle="bnb_youth")
     assert selectors.crosspost_allowed(youth, Entity.objects.get(handle="bit_and_bridle"))
     maya = User.objects.get(handle="maya_rides")
-    assert [link.provider for link in selectors.verified_links(maya)] == ["website"]
+    assert [link.provider for link in link_selectors.verified_links(maya)] == ["website"]
     assert [g.badge.label for g in badges.badges_of(maya)] == ["Founding member"]
