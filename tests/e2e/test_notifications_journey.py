@@ -128,7 +128,7 @@ def test_bell_updates_live_drawer_and_mark_all_read(open_page, server):
     expect(bell).to_have_attribute("aria-expanded", "true")
     expect(mine.locator("#notif-drawer-title")).to_be_focused()
     expect(drawer.locator("[data-notif-item]")).to_have_count(1)
-    expect(drawer).to_contain_text("Liam Tack favourited your post")
+    expect(drawer).to_contain_text("Liam Tack favorited your post")
     expect(drawer.locator('[data-notif-lane="social"]')).to_have_attribute("aria-current", "true")
     checked(mine)
     assert_no_axe_violations(mine, context="#notif-drawer")
