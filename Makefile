@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Tests use the local Redis when one answers (db 15); without it the app's fallbacks are tested.
 REDIS_TEST_URL ?= $(shell (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG) && echo redis://127.0.0.1:6379/15)
 
-.PHONY: up test install dev-install chromium redis-server gettext messages lint format seed worker clean-db help
+.PHONY: up test install dev-install chromium redis-server pgbouncer gettext messages lint format seed worker clean-db help
 
 help:
 	@echo "make up     - install, start the embedded PostgreSQL, migrate, seed, serve :8000 and run the worker"
@@ -48,6 +48,16 @@ redis-server:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) || exit 1; \
 	else \
 		echo "Some tests need the redis-server binary (Debian/Ubuntu: sudo apt-get install redis-server)."; exit 1; \
+	fi
+
+# The RLS tests also run through a private PgBouncer in transaction pooling mode (tests/pgbouncer.py).
+pgbouncer:
+	@if command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "· installing Debian's pgbouncer for the tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null) || exit 1; \
+	else \
+		echo "Some tests need the pgbouncer binary (Debian/Ubuntu: sudo apt-get install pgbouncer)."; exit 1; \
 	fi
 
 # GNU gettext: makemessages (and the test that every marked string is translated) need xgettext.
@@ -92,6 +102,6 @@ format: dev-install
 PYTEST_WORKERS ?= 2
 TEST_ENV = REDIS_URL=$(REDIS_TEST_URL) YALLS_ENV=test CHROMIUM=$(CHROMIUM)
 
-test: dev-install chromium redis-server gettext lint
+test: dev-install chromium redis-server pgbouncer gettext lint
 	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(TEST_ENV) $(BIN)/pytest -p no:xdist -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
