@@ -18,7 +18,7 @@ class HandleField(forms.CharField):
         kwargs.setdefault("max_length", 30)
         kwargs.setdefault("min_length", 3)
         kwargs.setdefault(
-            "help_text", _("3–30 letters, digits or underscores. This is your @handle.")
+            "help_text", gettext_lazy("3–30 letters, digits or underscores. This is your @handle.")
         )
         super().__init__(**kwargs)
 

@@ -29,7 +29,7 @@ class LinkForm(forms.Form):
         rule = providers.PROVIDERS[provider]
         self.fields["url"].label = f"{rule.label} address"
         self.fields["url"].widget.attrs.update({"placeholder": rule.example, "inputmode": "url"})
-        self.fields["url"].help_text = f"For example {rule.example}"
+        self.fields["url"].help_text = _("For example %(url)s") % {"url": rule.example}
         if rule.rel_me:
             del self.fields["proof_url"]
 
