@@ -56,3 +56,5 @@ def test_digest_email_is_in_the_recipients_language():
     assert message.subject == "Votre récapitulatif quotidien : 3 non lues"
     assert "Bonjour Léa," in message.body
     assert "Vous avez 3 notifications non lues sur yalls." in message.body
+    html_body = message.alternatives[0][0]
+    assert '<html lang="fr">' in html_body and "Bonjour Léa," in html_body
