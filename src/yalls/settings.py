@@ -278,8 +278,31 @@ STATIC_ROOT = STATE_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", STATE_DIR / "media"))
+# Private files (drafts' media; health attachments and invoices next) never sit under MEDIA_URL:
+# they are linked through signed URLs that expire and served after an access check
+# (yalls.core.storage; docs/security.md "Private files"). Local disk by default, outside
+# MEDIA_ROOT; an S3-compatible bucket when PRIVATE_FILES_S3_BUCKET is set (pip install yalls[s3];
+# credentials from the usual AWS_* variables; S3_ENDPOINT_URL for MinIO, R2 and the like).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", STATE_DIR / "private"))
+PRIVATE_FILE_URL_TTL_SECONDS = int(os.environ.get("PRIVATE_FILE_URL_TTL_SECONDS", "3600"))
+# e.g. "/_private/" when nginx serves an `internal` location aliased to PRIVATE_MEDIA_ROOT.
+PRIVATE_FILES_ACCEL_REDIRECT = os.environ.get("PRIVATE_FILES_ACCEL_REDIRECT", "")
+PRIVATE_FILES_S3_BUCKET = os.environ.get("PRIVATE_FILES_S3_BUCKET", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "yalls.core.storage.PrivateFileSystemStorage"}
+    if not PRIVATE_FILES_S3_BUCKET
+    else {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PRIVATE_FILES_S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": PRIVATE_FILE_URL_TTL_SECONDS,
+            "file_overwrite": False,
+        },
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

@@ -12,11 +12,13 @@ from yalls.accounts import views as account_views
 from yalls.api import api
 from yalls.core.health import health
 from yalls.core.ops import views as ops_views
+from yalls.core.storage import private_file_serve
 from yalls.notifications import views as notification_views
 from yalls.social.views import posts as post_views
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("files/<path:name>", private_file_serve, name="private_file"),
     path("metrics", ops_views.metrics, name="metrics"),
     path("favicon.ico", RedirectView.as_view(url="/static/yalls/img/favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
@@ -41,6 +43,7 @@ urlpatterns = [
     path("entities/", include("yalls.entities.urls")),
     path("", include("yalls.social.urls")),
     path("@<str:handle>", views.profile, name="profile"),
+    # Public media only (avatars); private files go through the signed, checked files/ route.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 

@@ -81,6 +81,7 @@ GOOD = {"handle": "sweep_new", "display_name": "Sweep", "kind": "farm", "target"
 def _fast(settings, entity_kinds, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ BASE = "/api/v1/posts"
 def _setup(settings, entity_kinds, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 def send(client, method, path, body=None, token=None):

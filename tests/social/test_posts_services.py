@@ -31,6 +31,7 @@ pytestmark = pytest.mark.django_db
 def _fast_passwords(settings, entity_kinds, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 def make_edge(

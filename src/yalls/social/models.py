@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from yalls.core.storage import private_storage
 from yalls.entities.models import Edge, Entity
 
 
@@ -104,8 +105,10 @@ class PostMedia(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
     kind = models.CharField(max_length=5, choices=Kind.choices)
-    file = models.FileField(upload_to=post_media_path)
-    thumbnail = models.ImageField(upload_to=post_media_path, blank=True)
+    # Private storage: a draft's media must not be fetchable by anyone but its author, and a
+    # post's audience can change; each link is signed, expires, and the fetch is checked.
+    file = models.FileField(upload_to=post_media_path, storage=private_storage)
+    thumbnail = models.ImageField(upload_to=post_media_path, storage=private_storage, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     alt_text = models.CharField(max_length=300, blank=True)

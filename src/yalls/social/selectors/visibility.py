@@ -7,9 +7,11 @@ entity members and they belong to the entity it was posted as or to an entity it
 author's alone.
 """
 
+import uuid
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from yalls.social.models import Follow, Post, PostTarget
+from yalls.social.models import Follow, Post, PostMedia, PostTarget
 from yalls.social.selectors.relations import blocked_ids
 
 
@@ -65,3 +67,23 @@ def can_see_post(viewer, post: Post) -> bool:
     ):
         return True
     return visible_posts(viewer, Post.objects.filter(pk=post.pk)).exists()
+
+
+def post_media_file_visible(viewer, name: str) -> bool:
+    """Whether the viewer may fetch a stored media file (`posts/<post id>/<file>`, the private
+    storage's access rule): exactly when they may see the post it belongs to, so a draft's images
+    are its author's alone and a public post's are everyone's."""
+    parts = name.split("/")
+    if len(parts) != 3:
+        return False
+    try:
+        post_id = uuid.UUID(parts[1])
+    except ValueError:
+        return False
+    media = (
+        PostMedia.objects.filter(post_id=post_id)
+        .filter(Q(file=name) | Q(thumbnail=name))
+        .select_related("post")
+        .first()
+    )
+    return media is not None and can_see_post(viewer, media.post)
