@@ -162,6 +162,9 @@ def test_language_menu_switches_a_visitor_and_returns_to_the_page(client):
     page = client.get("/search?q=poney", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="fr">' in page
     assert "Changer de langue" in page and "Change language" not in page
+    # Each language keeps its own name in the menu (not "Anglais").
+    assert '<option value="en" lang="en">English</option>' in page
+    assert '<option value="fr" lang="fr" selected>Français</option>' in page
     # An unsafe next is ignored, not followed off-site.
     response = client.post("/i18n/setlang/", {"language": "es", "next": "https://evil.example/"})
     assert response["Location"] != "https://evil.example/"
