@@ -1,4 +1,4 @@
-"""The `yalls` command: up (database, migrations, demo data, web server, worker), worker, seed, manage."""
+"""The `yalls` command: up (database, migrations, demo data, web server, worker), serve, worker, seed, manage."""
 
 import argparse
 import os
@@ -42,7 +42,23 @@ def cmd_manage(argv: list[str]) -> int:
     return 0
 
 
+def _production() -> bool:
+    return os.environ.get("YALLS_ENV", "development").strip().lower() == "production"
+
+
+def _refuse_in_production(what: str) -> int:
+    print(
+        f"yalls: refusing to {what} with YALLS_ENV=production: the demo world signs in with a "
+        "published password. Run migrations with `yalls manage migrate`, then `yalls serve` and "
+        "`yalls worker` (docs/runbooks/deploy.md).",
+        file=sys.stderr,
+    )
+    return 2
+
+
 def cmd_seed(_args) -> int:
+    if _production():
+        return _refuse_in_production("seed the demo world")
     _ensure_database()
     _manage("migrate", "--no-input", verbosity=0)
     _manage("seed")
@@ -64,7 +80,24 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    """Production web processes: uvicorn workers (one per core by default) and nothing else: no
+    embedded database, no migrations, no demo data. uvicorn restarts a worker that dies."""
+    command = [
+        sys.executable, "-m", "uvicorn", "yalls.asgi:application",
+        "--host", args.host, "--port", str(args.port), "--workers", str(args.workers),
+        "--lifespan", "off", "--no-access-log", "--timeout-graceful-shutdown", "30",
+        # The client address is settled by yalls.core.http.client_ip (TRUSTED_PROXY_HOPS) alone.
+        "--no-proxy-headers", "--no-server-header",
+    ]  # fmt: skip
+    # Become uvicorn: the service manager's SIGTERM reaches it directly, and its exit code is ours.
+    os.execv(sys.executable, command)  # noqa: S606 - a fixed argv, no shell
+    return 0  # not reached
+
+
 def cmd_up(args) -> int:
+    if _production():
+        return _refuse_in_production("start `yalls up` (embedded database and demo data)")
     started_db = _ensure_database()
     print("· applying migrations", flush=True)
     _manage("migrate", "--no-input", verbosity=0)
@@ -124,6 +157,18 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--host", default=os.environ.get("YALLS_HOST", "127.0.0.1"))
     up.add_argument("--port", type=int, default=int(os.environ.get("YALLS_PORT", "8000")))
     up.set_defaults(func=cmd_up)
+    serve = sub.add_parser(
+        "serve", help="production web server: uvicorn workers, no embedded database, no seeding"
+    )
+    serve.add_argument("--host", default=os.environ.get("YALLS_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("YALLS_PORT", "8000")))
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", "0")) or os.cpu_count() or 1,
+        help="web processes (default: WEB_CONCURRENCY, else one per core)",
+    )
+    serve.set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker", help="run the background job worker")
     worker.add_argument("--concurrency", type=int, default=4)
     worker.add_argument("--queues", default="", help="comma-separated queues (default: all)")

@@ -1,4 +1,7 @@
-from django.core.management.base import BaseCommand
+"""`seed`: load the demo world for local use; refused in production."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from yalls.core.db_context import system_context
 from yalls.demo.world import DEMO_PASSWORD, MEMBERS, seed_world
@@ -8,6 +11,11 @@ class Command(BaseCommand):
     help = "Load the demo world (idempotent) and print the demo sign-ins."
 
     def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            # Every demo member signs in with a password printed here and in the README.
+            raise CommandError(
+                "The demo world is never seeded in production (YALLS_ENV=production)."
+            )
         with system_context():
             created = seed_world()
         self.stdout.write(
