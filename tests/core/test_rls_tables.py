@@ -58,6 +58,17 @@ WORLD = [
     ),
     ("INSERT INTO entities_horse VALUES (%s, '', '', '', NULL, '')", [ENTITY]),
     (
+        "INSERT INTO entities_entitycontact (entity_id, street, city, region, postal_code, country,"
+        " phone, website, map_url, opening_hours, services, cover, updated_at) VALUES"
+        " (%s, '', '', '', '', '', '', '', '', '', '{}', '', now())",
+        [ENTITY],
+    ),
+    (
+        "INSERT INTO entities_entityphoto (id, entity_id, image, width, height, alt_text,"
+        " created_at) VALUES (gen_random_uuid(), %s, 'p.webp', 1, 1, '', now())",
+        [ENTITY],
+    ),
+    (
         "INSERT INTO entities_edge (id, type, parent_role, allow_crosspost, auto_propagate, status,"
         " created_at, source_id, target_id, created_by_id) VALUES"
         " (gen_random_uuid(), 'partners', '', false, false, 'pending', now(), %s, %s, %s),"
@@ -269,9 +280,12 @@ PUBLIC_TO_A = {
     "entities_entity": "true",
     "entities_entitymember": "true",
     "entities_horse": "true",
+    "entities_entitycontact": "true",
+    "entities_entityphoto": "true",
     "entities_edge": "status = 'approved'",
     "accounts_linkedaccount": "status = 'verified'",
     "accounts_memberbadge": "true",
+    "accounts_badge": "true",
     "social_post": "state = 'published'",
     "social_favorite": "true",
     "social_pin": "true",

@@ -1,9 +1,18 @@
 """Row-level security of accounts' tables and of the allauth tables accounts builds on."""
 
-from yalls.core.rls import UID, Policies, owned, protect, reference
+from yalls.core.rls import UID, Policies, owned, protect
 
-reference("accounts_badge", "badge definitions")
+_MODERATOR = "app.has_role('moderator', 'admin')"
+_ADMIN = "app.has_role('admin')"
 protect(
+    Policies(
+        "accounts_badge",
+        read="true",
+        insert=_ADMIN,
+        update=_ADMIN,
+        delete=_ADMIN,
+        why="badge definitions: admins define them",
+    ),
     Policies(
         "accounts_user",
         read="true",
@@ -15,13 +24,20 @@ protect(
     owned("accounts_refreshtoken", "user_id", why="API refresh tokens"),
     Policies(
         "accounts_linkedaccount",
-        read=f"member_id = {UID} OR status = 'verified'",
+        read=f"member_id = {UID} OR status = 'verified' OR {_MODERATOR}",
         insert=f"member_id = {UID}",
-        update=f"member_id = {UID}",
+        update=f"member_id = {UID} OR {_MODERATOR}",
         delete=f"member_id = {UID}",
-        why="verified links are public; pending ones private",
+        why="verified links are public; pending ones private to the member and moderators",
     ),
-    Policies("accounts_memberbadge", read="true", why="badges are granted by the system"),
+    Policies(
+        "accounts_memberbadge",
+        read="true",
+        insert=_ADMIN,
+        update=_ADMIN,
+        delete=_ADMIN,
+        why="public badges; admins grant and revoke them",
+    ),
     owned("account_emailaddress", "user_id", why="a member's email addresses"),
     Policies(
         "account_emailconfirmation",

@@ -190,6 +190,13 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         )
     )
 $$;
+-- Staff powers (moderators review links, admins grant badges) are the acting member's role.
+CREATE OR REPLACE FUNCTION app.has_role(VARIADIC wanted text[]) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM accounts_user u WHERE u.id = app.uid() AND u.is_active AND u.role = ANY(wanted)
+    )
+$$;
 CREATE OR REPLACE FUNCTION app.may_write_post(post uuid) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT EXISTS (

@@ -5,6 +5,7 @@ import hashlib
 
 from django.utils.translation import gettext as _
 
+from yalls.core.i18n import in_language_of
 from yalls.notifications.services import notify
 
 
@@ -15,10 +16,12 @@ def link_verified(*, link, actor=None) -> None:
 
     rule = PROVIDERS.get(link.provider)
     label = rule.label if rule else link.get_provider_display()
+    with in_language_of(link.member):
+        title = _("Your %(label)s link is verified") % {"label": label}
     notify(
         recipient=link.member,
         kind="accounts.link_verified",
-        title=_("Your %(label)s link is verified") % {"label": label},
+        title=title,
         body=link.url,
         link="/settings/links",
         actor=actor,

@@ -63,8 +63,10 @@ def test_database_error_falls_back_to_code_defaults(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         flag_update(actor=staff, key="payments_real", enabled=True)
-    with connection.cursor() as cursor:  # a real failing query: the table is gone for this test
-        cursor.execute("ALTER TABLE flags_flag RENAME TO flags_flag_away")
+    # A real failing query: the table is out of this transaction's search_path (the app's role
+    # may not rename tables).
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL search_path TO pg_catalog")
     try:
         selectors.flag_version_bump()  # drop the cached snapshot so the call must read the table
         flags = flags_for(member)
@@ -75,19 +77,19 @@ def test_database_error_falls_back_to_code_defaults(
             cursor.execute("SELECT 1")
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE flags_flag_away RENAME TO flags_flag")
+            cursor.execute("RESET search_path")
     assert flags_for(member)["payments_real"].enabled
 
 
 def test_api_request_survives_a_database_error(seeded, api_client):
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE flags_flag RENAME TO flags_flag_away")
+        cursor.execute("SET LOCAL search_path TO pg_catalog")
     try:
         selectors.flag_version_bump()
         response = api_client.get("/api/v1/flags", HTTP_X_ANONYMOUS_ID="visitor-123456")
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE flags_flag_away RENAME TO flags_flag")
+            cursor.execute("RESET search_path")
     assert response.status_code == 200
     assert {k: v["enabled"] for k, v in response.json()["flags"].items()} == FLAG_DEFAULTS
 

@@ -19,6 +19,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from yalls.core.db_context import system_context
 from yalls.core.errors import Forbidden, NotFound
 from yalls.core.flags import errors
 from yalls.core.flags.defaults import FLAG_DEFAULTS
@@ -204,6 +205,7 @@ def access_flag(*, actor, key: str) -> Flag:
     return flag
 
 
+@system_context()
 def experiment_readout(*, actor, key: str, event: str | None = None) -> dict:
     """Exposures, conversions and conversion rate (95 % Wilson interval) per variant, and each
     variant's difference from the control (95 % Newcombe interval), for one conversion event."""

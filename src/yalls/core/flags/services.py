@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yalls.core.audit.services import audit_record
+from yalls.core.db_context import system_context
 from yalls.core.errors import DomainError, Forbidden, NotFound
 from yalls.core.flags import errors
 from yalls.core.flags.defaults import SEEDED_FLAGS
@@ -204,6 +205,7 @@ def _bump_after_commit() -> None:
     transaction.on_commit(flag_version_bump)
 
 
+@system_context()
 @transaction.atomic
 def flag_create(
     *,
@@ -260,6 +262,7 @@ def flag_create(
     return flag
 
 
+@system_context()
 @transaction.atomic
 def flag_update(
     *,
@@ -322,6 +325,7 @@ def flag_update(
     return flag
 
 
+@system_context()
 @transaction.atomic
 def flag_seed_ensure() -> None:
     """Create the seeded flags that are missing (never changes existing ones). Migration 0002 does
@@ -368,6 +372,7 @@ def _experiment(key: str) -> Flag:
     return flag
 
 
+@system_context()
 @transaction.atomic
 def experiment_expose(*, key: str, subject) -> ExperimentExposure | None:
     """Record that the subject (a member, or an anonymous id string) saw the experiment. Safe to
@@ -384,6 +389,7 @@ def experiment_expose(*, key: str, subject) -> ExperimentExposure | None:
     return exposure
 
 
+@system_context()
 @transaction.atomic
 def experiment_convert(*, key: str, subject, event: str) -> ExperimentConversion | None:
     """Record a named conversion (e.g. "checkout") for an exposed subject, once per event. None when

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yalls.core.audit.services import audit_record
+from yalls.core.db_context import system_context
 from yalls.core.errors import DomainError, NotFound, Unauthorized
 from yalls.core.webhooks import signatures
 from yalls.core.webhooks.handlers import handler_for
@@ -26,6 +27,7 @@ def _active_secrets(endpoint: WebhookEndpoint) -> list[str]:
     return [row.secret for row in rows]
 
 
+@system_context()
 @transaction.atomic
 def webhook_endpoint_create(
     *, actor, slug: str, kind: str, description: str = ""
@@ -56,6 +58,7 @@ def webhook_endpoint_create(
     return endpoint, secret
 
 
+@system_context()
 @transaction.atomic
 def webhook_secret_rotate(*, actor, slug: str, overlap: timedelta = timedelta(hours=24)) -> str:
     """Add a new secret; the current ones keep verifying for `overlap`, then expire."""
@@ -75,6 +78,7 @@ def webhook_secret_rotate(*, actor, slug: str, overlap: timedelta = timedelta(ho
     return secret
 
 
+@system_context()
 def webhook_receive(
     *, slug: str, headers, body: bytes, now: int | None = None
 ) -> tuple[WebhookDelivery, bool]:
@@ -125,6 +129,7 @@ def webhook_receive(
     return delivery, True
 
 
+@system_context()
 def webhook_process(*, delivery_id: str) -> str:
     """Run the endpoint kind's handler once for a delivery (job; safe to run twice)."""
     with transaction.atomic():

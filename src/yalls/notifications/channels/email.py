@@ -14,11 +14,11 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from yalls.core.errors import DomainError
+from yalls.core.i18n import in_language_of
 from yalls.notifications.models import Category
 
 UNSUBSCRIBE_SALT = "yalls.notifications.unsubscribe"
@@ -82,16 +82,11 @@ def _send(*, to: str, subject: str, template: str, context: dict, unsubscribe: s
     message.send()
 
 
-def _language(member) -> str:
-    """Emails go out from jobs, in the recipient's language rather than whoever caused them."""
-    code = getattr(member, "locale", "") or settings.LANGUAGE_CODE
-    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
 def notification_email(notification) -> None:
     """Email one notification to its recipient (the caller checked preferences)."""
     member = notification.recipient
-    with translation.override(_language(member)):
+    # Emails go out from jobs: in the recipient's language, not whoever caused them.
+    with in_language_of(member):
         _notification_email(notification, member)
 
 
@@ -113,7 +108,7 @@ def _notification_email(notification, member) -> None:
 
 def digest_email(*, member, sections: list[dict], total: int, period_label: str) -> None:
     """`sections`: [{"label": "Social", "count": 12, "items": [notification, ...]}, ...]."""
-    with translation.override(_language(member)):
+    with in_language_of(member):
         _digest_email(member=member, sections=sections, total=total, period_label=period_label)
 
 

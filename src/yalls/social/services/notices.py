@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from yalls.accounts.models import User
+from yalls.core.i18n import in_language_of
 from yalls.entities.models import Entity, EntityMember
 from yalls.notifications.services import notify
 from yalls.social.models import Favorite, Follow, Post, PostMention, PostTarget
@@ -27,10 +26,7 @@ MANAGING_ROLES = (EntityMember.Role.OWNER, EntityMember.Role.MANAGER)
 def _language_of(recipient: User):
     """Notification texts are stored as sent, so they are written in the recipient's language,
     not in the language of whoever caused them."""
-    code = (
-        recipient.locale if recipient.locale in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-    )
-    return translation.override(code)
+    return in_language_of(recipient)
 
 
 def _name(member: User) -> str:
