@@ -84,8 +84,16 @@ def test_nul_in_query_or_path_is_not_a_server_error(client, farm, path):
     assert_client_error(response)
 
 
-@pytest.mark.parametrize("limit", ["0", "-5", "100000"])
-def test_out_of_range_limit_is_clamped(client, farm, limit):
+@pytest.mark.parametrize("limit", ["0", "-5", "101", "100000"])
+def test_out_of_range_limit_is_422(client, farm, limit):
+    # The OpenAPI document says 1-100; the API refuses rather than silently clamping.
+    response = client.get(f"{BASE}?limit={limit}")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "limit"
+
+
+@pytest.mark.parametrize("limit", ["1", "100"])
+def test_limit_bounds_are_accepted(client, farm, limit):
     response = client.get(f"{BASE}?limit={limit}")
     assert response.status_code == 200
     assert [i["handle"] for i in response.json()["items"]] == ["odd_farm"]

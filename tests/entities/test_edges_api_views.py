@@ -173,11 +173,11 @@ def test_api_malformed_json_unknown_ids_and_auth(world):
         400,
         "request.malformed_json",
     )
-    problem(
-        send(client, "patch", f"{BASE}/foal/edges/not-a-uuid", {"allow_crosspost": True}, token),
-        404,
-        "edge.not_found",
+    # Edge ids are documented as UUIDs: a malformed one is a validation error on that field.
+    malformed = send(
+        client, "patch", f"{BASE}/foal/edges/not-a-uuid", {"allow_crosspost": True}, token
     )
+    assert problem(malformed, 422, "request.validation_failed")["errors"][0]["field"] == "edge_id"
     problem(
         send(client, "delete", f"{BASE}/foal/edges/00000000-0000-0000-0000-000000000000", token=token),
         404, "edge.not_found",

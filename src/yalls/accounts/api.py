@@ -1,6 +1,7 @@
 """/api/v1/auth and /api/v1/me: thin handlers over accounts services."""
 
 from datetime import datetime
+from uuid import UUID
 
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -33,7 +34,7 @@ class TokenOut(Schema):
 
 
 class MemberOut(Schema):
-    id: str
+    id: UUID
     handle: str
     display_name: str
     bio: str
@@ -42,10 +43,6 @@ class MemberOut(Schema):
     locale: str
     role: str
     date_joined: datetime
-
-    @staticmethod
-    def resolve_id(obj):
-        return str(obj.id)
 
     @staticmethod
     def resolve_avatar_url(obj):
@@ -65,7 +62,11 @@ class ProfilePatch(Input):
 
 
 @router.post(
-    "/token", response=TokenOut, auth=None, summary="Exchange email + password (+ TOTP) for tokens"
+    "/token",
+    response=TokenOut,
+    auth=None,
+    summary="Exchange email + password (+ TOTP) for tokens",
+    openapi_extra={"x-problems": [401]},
 )
 def token(request, payload: TokenIn):
     return services.auth_token_obtain(
@@ -77,7 +78,13 @@ def token(request, payload: TokenIn):
     )
 
 
-@router.post("/refresh", response=TokenOut, auth=None, summary="Rotate a refresh token")
+@router.post(
+    "/refresh",
+    response=TokenOut,
+    auth=None,
+    summary="Rotate a refresh token",
+    openapi_extra={"x-problems": [401]},
+)
 def refresh(request, payload: RefreshIn):
     return services.auth_token_refresh(
         refresh_token=payload.refresh_token, user_agent=request.headers.get("User-Agent", "")

@@ -34,6 +34,14 @@ def _user_from_claims(claims: dict):
     return user
 
 
+def _empty_session():
+    from importlib import import_module
+
+    from django.conf import settings
+
+    return import_module(settings.SESSION_ENGINE).SessionStore()
+
+
 class BearerTokenMiddleware:
     """`Authorization: Bearer <access JWT>` makes request.user that member; an invalid token is
     remembered on `request.bearer_error` so the API answers 401 with the precise reason."""
@@ -46,6 +54,9 @@ class BearerTokenMiddleware:
         request.bearer_error = None
         if header[:7].lower() == "bearer ":
             request._dont_enforce_csrf_checks = True  # not a cookie: CSRF does not apply
+            # A token request is not a web session: detach any session cookie sent with it, so
+            # allauth does not record a phantom session (or fail on a junk cookie's key).
+            request.session = _empty_session()
             try:
                 claims = access_token_decode(header[7:].strip())
             except Unauthorized as exc:

@@ -1,17 +1,30 @@
 """The shared API machinery: input schemas that refuse unknown fields, member auth, problem+json."""
 
 import logging
+from datetime import time
+from typing import Annotated
 
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.utils import check_csrf
-from pydantic import ConfigDict, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    WithJsonSchema,
+    model_validator,
+)
 
 from yalls.core.errors import DomainError, domain_error_response, problem_response
 from yalls.core.input_guard import contains_unstorable, too_large_response
+from yalls.core.pagination import MAX_PAGE_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -29,33 +42,153 @@ class Input(Schema):
         return data
 
 
+# Shared field types, so every operation documents (and enforces) the same formats and bounds.
+# A page size the API refuses outside 1..100 rather than silently clamping.
+PageLimit = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description="Page size (1-100)")]
+# An opaque keyset cursor from a previous page's `next_cursor`.
+Cursor = Annotated[str, Field(max_length=200, description="`next_cursor` of the previous page")]
+# JSON booleans only: pydantic's lax mode would take 0, 1, "yes" or "off" for a bool.
+Flag = StrictBool
+
+
+def _query_bool(value):
+    # A query string only carries text: accept exactly `true` and `false`, as documented.
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError(_("Use true or false."))
+
+
+QueryFlag = Annotated[bool, BeforeValidator(_query_bool)]
+
+# A wall-clock time in the member's own zone (quiet hours): no offset, by design, so it is not a
+# JSON Schema `time` (which requires one): HH:MM, 00:00-23:59.
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+LocalTimeIn = Annotated[
+    str,
+    Field(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$",
+        description="HH:MM in the member's timezone (a trailing :00 is accepted)",
+    ),
+]
+LocalTimeOut = Annotated[
+    time,
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": LOCAL_TIME_PATTERN,
+            "description": "HH:MM in the member's timezone (no offset: it follows the zone)",
+        },
+        mode="serialization",
+    ),
+]
+
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class MemberAuth:
-    """Bearer access token (set by BearerTokenMiddleware) or the web session (with CSRF)."""
+class BearerAuth:
+    """`Authorization: Bearer <access JWT>`, decoded by BearerTokenMiddleware; a bad token is a 401
+    with its precise reason, never a silent fall back to another scheme or to anonymous."""
 
-    openapi_type = "http"
-    openapi_scheme = "bearer"
+    scheme_name = "bearerAuth"
 
     def __call__(self, request):
         error = getattr(request, "bearer_error", None)
         if error is not None:
             raise error
+        if getattr(request, "auth_method", None) != "jwt":
+            return None
+        user = request.user
+        return user if user.is_authenticated else None
+
+    def openapi_schemes(self) -> dict:
+        return {
+            self.scheme_name: {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "An access token from `POST /api/v1/auth/token` (or `/refresh`).",
+            }
+        }
+
+    def openapi_requirements(self, methods) -> list[dict]:
+        return [{self.scheme_name: []}]
+
+
+class SessionAuth:
+    """The web session cookie; a write through it must carry the CSRF token (`X-CSRFToken`
+    header, the value of the `csrftoken` cookie)."""
+
+    scheme_name = "sessionCookie"
+    csrf_scheme_name = "csrfToken"
+
+    def __call__(self, request):
+        if getattr(request, "auth_method", None) == "jwt":
+            return None
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        cookie_write = (
-            getattr(request, "auth_method", "session") != "jwt"
-            and request.method not in SAFE_METHODS
-        )
-        if cookie_write and check_csrf(request) is not None:
+        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise DomainError(
                 "auth.csrf_failed",
                 _("CSRF check failed for a cookie-authenticated request."),
                 status=403,
             )
         return user
+
+    def openapi_schemes(self) -> dict:
+        return {
+            self.scheme_name: {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": settings.SESSION_COOKIE_NAME,
+                "description": "The web sign-in (allauth). Writes also need `csrfToken`.",
+            },
+            self.csrf_scheme_name: {
+                "type": "apiKey",
+                "in": "header",
+                "name": _csrf_header_name(),
+                "description": f"The `{settings.CSRF_COOKIE_NAME}` cookie's value, on cookie "
+                "writes.",
+            },
+        }
+
+    def openapi_requirements(self, methods) -> list[dict]:
+        if set(methods) <= set(SAFE_METHODS):
+            return [{self.scheme_name: []}]
+        return [{self.scheme_name: [], self.csrf_scheme_name: []}]
+
+
+class AnonymousAuth:
+    """Last in a list: lets the request through signed out (request.auth is AnonymousUser), so an
+    operation serves everyone and shows members more. Put after BearerAuth so a bad token still
+    answers 401."""
+
+    allows_anonymous = True
+
+    def __call__(self, request):
+        return AnonymousUser()
+
+    def openapi_schemes(self) -> dict:
+        return {}
+
+    def openapi_requirements(self, methods) -> list[dict]:
+        return [{}]
+
+
+def _csrf_header_name() -> str:
+    # Django names it as a META key (HTTP_X_CSRFTOKEN); the wire name is X-CSRFToken.
+    meta = settings.CSRF_HEADER_NAME
+    return "X-CSRFToken" if meta == "HTTP_X_CSRFTOKEN" else meta.removeprefix("HTTP_").title()
+
+
+# The two ways a member authenticates, tried in this order; every operation needs one of them
+# unless it says otherwise.
+MEMBER_AUTH = [BearerAuth(), SessionAuth()]
+# Open to everyone; members (and only valid tokens) may see more.
+MEMBER_OR_ANONYMOUS = [*MEMBER_AUTH, AnonymousAuth()]
 
 
 def _field(loc) -> str:
@@ -70,6 +203,8 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
         )
         response = domain_error_response(request, exc)
+        if exc.status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="yalls", error="invalid_token"'
         for key, value in (headers or {}).items():
             response[key] = value
         return response

@@ -2,12 +2,13 @@
 
 from datetime import date, datetime
 from typing import Literal
+from uuid import UUID
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from yalls.core.api import Input
+from yalls.core.api import MEMBER_OR_ANONYMOUS, Cursor, Flag, Input, PageLimit
 from yalls.core.pagination import paginate
 from yalls.entities import selectors, services
 
@@ -25,7 +26,7 @@ class HorseOut(Schema):
 
 
 class EntityOut(Schema):
-    id: str
+    id: UUID
     handle: str
     display_name: str
     kind: str
@@ -36,10 +37,6 @@ class EntityOut(Schema):
     created_at: datetime
     archived_at: datetime | None
     horse: HorseOut | None
-
-    @staticmethod
-    def resolve_id(obj):
-        return str(obj.id)
 
     @staticmethod
     def resolve_kind(obj):
@@ -125,14 +122,17 @@ def kinds(request):
 
 
 @router.get(
-    "", response=EntityPage, auth=None, summary="Browse entities (newest first, keyset cursor)"
+    "",
+    response=EntityPage,
+    auth=MEMBER_OR_ANONYMOUS,
+    summary="Browse entities (newest first, keyset cursor)",
 )
 def entity_list(
     request,
     kind: str | None = None,
     q: str | None = None,
-    cursor: str | None = None,
-    limit: int = 20,
+    cursor: Cursor | None = None,
+    limit: PageLimit = 20,
 ):
     page = paginate(
         selectors.entities_visible(request.user, kind=kind, q=q).select_related("owner", "horse"),
@@ -153,7 +153,7 @@ def entity_create(request, payload: EntityIn):
     return Status(201, selectors.access_entity(request.auth, entity.handle))
 
 
-@router.get("/{handle}", response=EntityOut, auth=None, summary="One entity")
+@router.get("/{handle}", response=EntityOut, auth=MEMBER_OR_ANONYMOUS, summary="One entity")
 def entity_detail(request, handle: str):
     return selectors.access_entity(request.user, handle)
 
@@ -195,7 +195,10 @@ def entity_transfer(request, handle: str, payload: TransferIn):
 
 
 @router.get(
-    "/{handle}/members", response=list[MembershipOut], auth=None, summary="Members of an entity"
+    "/{handle}/members",
+    response=list[MembershipOut],
+    auth=MEMBER_OR_ANONYMOUS,
+    summary="Members of an entity",
 )
 def entity_members(request, handle: str):
     return selectors.entity_memberships(selectors.access_entity(request.user, handle))
@@ -226,7 +229,6 @@ def entity_member_remove(request, handle: str, member_handle: str):
 
 
 # --- Edges -------------------------------------------------------------------------------------
-from uuid import UUID  # noqa: E402
 
 from yalls.core.errors import Forbidden, NotFound  # noqa: E402
 from yalls.entities import errors  # noqa: E402
@@ -267,13 +269,13 @@ class EdgeIn(Input):
     target: str = Field(max_length=31, description="Handle of the other entity")
     type: EdgeType
     parent_role: Literal["sire", "dam", ""] = ""
-    allow_crosspost: bool = False
-    auto_propagate: bool = False
+    allow_crosspost: Flag = False
+    auto_propagate: Flag = False
 
 
 class EdgePatch(Input):
-    allow_crosspost: bool | None = None
-    auto_propagate: bool | None = None
+    allow_crosspost: Flag | None = None
+    auto_propagate: Flag | None = None
 
 
 def _edge_out(edge: Edge) -> Edge:
@@ -283,15 +285,15 @@ def _edge_out(edge: Edge) -> Edge:
 @router.get(
     "/{handle}/edges",
     response=EdgePage,
-    auth=None,
+    auth=MEMBER_OR_ANONYMOUS,
     summary="Relations of an entity (all statuses for its owners/managers, else accepted only)",
 )
 def edge_list(
     request,
     handle: str,
     direction: Literal["out", "in", "all"] = "all",
-    cursor: str | None = None,
-    limit: int = 20,
+    cursor: Cursor | None = None,
+    limit: PageLimit = 20,
 ):
     entity = selectors.access_entity(request.user, handle)
     qs = selectors.edges_visible(request.user, entity)
@@ -324,7 +326,7 @@ def edge_create(request, handle: str, payload: EdgeIn):
 @router.patch(
     "/{handle}/edges/{edge_id}", response=EdgeOut, summary="Switch allow_crosspost / auto_propagate"
 )
-def edge_update(request, handle: str, edge_id: str, payload: EdgePatch):
+def edge_update(request, handle: str, edge_id: UUID, payload: EdgePatch):
     entity = selectors.access_entity(request.auth, handle)
     edge = services.edge_update(
         actor=request.auth,
@@ -337,7 +339,7 @@ def edge_update(request, handle: str, edge_id: str, payload: EdgePatch):
 @router.delete(
     "/{handle}/edges/{edge_id}", response={204: None}, summary="Remove a relation (either side)"
 )
-def edge_remove(request, handle: str, edge_id: str):
+def edge_remove(request, handle: str, edge_id: UUID):
     entity = selectors.access_entity(request.auth, handle)
     services.edge_remove(
         actor=request.auth, edge=selectors.access_edge(request.auth, entity, edge_id)
@@ -350,7 +352,7 @@ def edge_remove(request, handle: str, edge_id: str):
     response=EdgePage,
     summary="Pending requests to relate to this entity (its owners and managers)",
 )
-def edge_requests(request, handle: str, cursor: str | None = None, limit: int = 20):
+def edge_requests(request, handle: str, cursor: Cursor | None = None, limit: PageLimit = 20):
     entity = selectors.access_entity(request.auth, handle)
     if not selectors.controls(request.auth, entity):
         raise Forbidden(
@@ -360,7 +362,7 @@ def edge_requests(request, handle: str, cursor: str | None = None, limit: int = 
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-def _decide(request, handle: str, edge_id: str, accept: bool) -> Edge:
+def _decide(request, handle: str, edge_id: UUID, accept: bool) -> Edge:
     entity = selectors.access_entity(request.auth, handle)
     edge = selectors.access_edge(request.auth, entity, edge_id)
     if edge.target_id != entity.pk:
@@ -371,12 +373,12 @@ def _decide(request, handle: str, edge_id: str, accept: bool) -> Edge:
 @router.post(
     "/{handle}/edge-requests/{edge_id}/accept", response=EdgeOut, summary="Accept a request"
 )
-def edge_accept(request, handle: str, edge_id: str):
+def edge_accept(request, handle: str, edge_id: UUID):
     return _decide(request, handle, edge_id, True)
 
 
 @router.post(
     "/{handle}/edge-requests/{edge_id}/reject", response=EdgeOut, summary="Decline a request"
 )
-def edge_reject(request, handle: str, edge_id: str):
+def edge_reject(request, handle: str, edge_id: UUID):
     return _decide(request, handle, edge_id, False)

@@ -2,13 +2,14 @@
 lane with a cursor, unread counts per lane, mark read (batch), mark all read per lane, and the
 member's preferences."""
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
-from ninja import Query, Router, Schema
+from ninja import Router, Schema
 from pydantic import Field
 
-from yalls.core.api import Input
+from yalls.core.api import Cursor, Flag, Input, LocalTimeIn, LocalTimeOut, PageLimit, QueryFlag
 from yalls.notifications import selectors, services
 from yalls.notifications.preferences import CAP_MAX, preferences_for
 
@@ -19,7 +20,7 @@ CategoryName = Literal["social", "orders", "events", "farm", "ai", "system"]
 
 
 class NotificationOut(Schema):
-    id: str
+    id: UUID
     kind: str
     category: str
     lane: str
@@ -35,10 +36,6 @@ class NotificationOut(Schema):
     target_id: str
     read_at: datetime | None
     created_at: datetime
-
-    @staticmethod
-    def resolve_id(obj):
-        return str(obj.id)
 
     @staticmethod
     def resolve_actor_handle(obj):
@@ -72,8 +69,8 @@ class MarkedOut(Schema):
 
 class PreferencesOut(Schema):
     quiet_enabled: bool
-    quiet_start: time
-    quiet_end: time
+    quiet_start: LocalTimeOut
+    quiet_end: LocalTimeOut
     daily_cap: int
     in_app: bool
     email: bool
@@ -88,12 +85,12 @@ class PreferencesIn(Input):
     """Only the given fields change. Times are local to the member's timezone (HH:MM). Push is not
     offered (there is no real push delivery yet)."""
 
-    quiet_enabled: bool | None = None
-    quiet_start: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}(:00)?$")
-    quiet_end: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}(:00)?$")
+    quiet_enabled: Flag | None = None
+    quiet_start: LocalTimeIn | None = None
+    quiet_end: LocalTimeIn | None = None
     daily_cap: int | None = Field(default=None, ge=0, le=CAP_MAX)
-    in_app: bool | None = None
-    email: bool | None = None
+    in_app: Flag | None = None
+    email: Flag | None = None
     categories_off: list[CategoryName] | None = Field(default=None, max_length=6)
     email_categories_off: list[CategoryName] | None = Field(default=None, max_length=6)
     digest_hour: int | None = Field(default=None, ge=0, le=23)
@@ -111,9 +108,9 @@ def _preferences_out(member, prefs) -> dict:
 def notification_list(
     request,
     lane: LaneName | None = None,
-    cursor: str | None = None,
-    limit: int = Query(20, ge=1, le=100),
-    unread: bool = False,
+    cursor: Cursor | None = None,
+    limit: PageLimit = 20,
+    unread: QueryFlag = False,
 ):
     page = selectors.notifications_page(
         request.auth, lane=lane, cursor=cursor, limit=limit, unread_only=unread

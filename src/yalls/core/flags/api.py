@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from ninja import Router, Schema
 from pydantic import Field
 
-from yalls.core.api import Input
+from yalls.core.api import MEMBER_OR_ANONYMOUS, Input
 from yalls.core.flags import selectors, services
 
 router = Router(tags=["flags"])
@@ -45,17 +45,14 @@ class ConversionOut(Schema):
 @router.get(
     "",
     response=FlagsOut,
-    auth=None,
+    auth=MEMBER_OR_ANONYMOUS,
     summary="Every flag for the caller (signed in or anonymous)",
     description="Anonymous callers are bucketed by the `X-Anonymous-Id` header (8–64 of "
     "A–Z a–z 0–9 _ -) or the `yalls_aid` cookie, which this endpoint sets when neither is sent.",
 )
 def flags_list(request, response: HttpResponse):
-    error = getattr(request, "bearer_error", None)
-    if error is not None:  # a bad token is an error, not a silent fall back to anonymous
-        raise error
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+    user = request.auth  # a bad token was already a 401, not a silent fall back to anonymous
+    if user.is_authenticated:
         flags = selectors.flags_for(user)
     else:
         anonymous_id = selectors.request_anonymous_id(request)

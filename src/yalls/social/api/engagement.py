@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from yalls.core.api import Input
+from yalls.core.api import Cursor, Flag, Input, PageLimit
 from yalls.core.errors import NotFound
 from yalls.core.ratelimit import rate_limit
 from yalls.social import errors
@@ -37,7 +37,7 @@ hides_router = Router(tags=["hides"])
 class FavoriteToggleIn(Input):
     kind: FavoriteKind
     id: UUID
-    favorited: bool | None = Field(
+    favorited: Flag | None = Field(
         default=None, description="Set this state instead of flipping (safe to retry)."
     )
 
@@ -92,8 +92,8 @@ def favorite_list(
     request,
     kind: FavoriteKind,
     member: str | None = None,
-    cursor: str | None = None,
-    limit: int = 20,
+    cursor: Cursor | None = None,
+    limit: PageLimit = 20,
 ):
     owner = request.auth if member is None else selectors.member_by_ref(member)
     if owner is None:
@@ -122,21 +122,22 @@ def favorite_list(
 
 class PinIn(Input):
     kind: PinKind
-    position: int
+    position: int = Field(ge=1, le=services.MAX_PINS)
     title: str = Field(default="", max_length=services.PIN_TITLE_MAX)
     ref_id: UUID | None = None
     url: str = Field(default="", max_length=500)
 
 
 class PinsIn(Input):
-    # The service refuses more than 8 with `pin.too_many`; this bound only caps the body size.
-    pins: list[PinIn] = Field(max_length=50)
+    # The document states the service's rules (at most 8 pins, positions 1-8), so the parser
+    # refuses what the service would; the service keeps its own coded checks for other callers.
+    pins: list[PinIn] = Field(max_length=services.MAX_PINS)
 
 
 class PinOut(Schema):
     id: UUID
     kind: str
-    position: int
+    position: int = Field(ge=1, le=services.MAX_PINS)
     title: str
     ref_id: UUID | None
     url: str
@@ -243,7 +244,11 @@ def follow_remove(request, target_kind: TargetKind, target: str):
     "/followers", response=FollowerPage, summary="Who follows a member or entity (keyset cursor)"
 )
 def followers(
-    request, target_kind: TargetKind, target: str, cursor: str | None = None, limit: int = 20
+    request,
+    target_kind: TargetKind,
+    target: str,
+    cursor: Cursor | None = None,
+    limit: PageLimit = 20,
 ):
     found = _target_or_404(target_kind, target)
     page = selectors.followers_page(
@@ -265,7 +270,9 @@ def followers(
 @follows_router.get(
     "/following", response=FollowingPage, summary="Whom a member follows (keyset cursor)"
 )
-def following(request, member: str | None = None, cursor: str | None = None, limit: int = 20):
+def following(
+    request, member: str | None = None, cursor: Cursor | None = None, limit: PageLimit = 20
+):
     owner = request.auth if member is None else selectors.member_by_ref(member)
     if owner is None:
         raise NotFound("member.not_found", _("No member has that handle."))
@@ -326,7 +333,7 @@ def block_remove(request, member: str):
 
 
 @blocks_router.get("", response=BlockPage, summary="Members I blocked (keyset cursor)")
-def block_list(request, cursor: str | None = None, limit: int = 50):
+def block_list(request, cursor: Cursor | None = None, limit: PageLimit = 50):
     page = selectors.blocks_page(request.auth, cursor=cursor, limit=limit)
     return {"items": [_block_out(b) for b in page.items], "next_cursor": page.next_cursor}
 
@@ -372,7 +379,7 @@ def mute_remove(request, target_kind: TargetKind, target: str):
 
 
 @mutes_router.get("", response=MutePage, summary="What I muted (keyset cursor)")
-def mute_list(request, cursor: str | None = None, limit: int = 50):
+def mute_list(request, cursor: Cursor | None = None, limit: PageLimit = 50):
     items, next_cursor = selectors.mutes_page(request.auth, cursor=cursor, limit=limit)
     return {
         "items": [
@@ -433,7 +440,7 @@ def hide_remove(request, kind: HideKind, ref_id: UUID):
 
 
 @hides_router.get("", response=HidePage, summary="What I hid (keyset cursor)")
-def hide_list(request, cursor: str | None = None, limit: int = 50):
+def hide_list(request, cursor: Cursor | None = None, limit: PageLimit = 50):
     items, next_cursor = selectors.hides_page(request.auth, cursor=cursor, limit=limit)
     return {
         "items": [
