@@ -86,7 +86,7 @@ def cmd_serve(args) -> int:
     command = [
         sys.executable, "-m", "uvicorn", "yalls.asgi:application",
         "--host", args.host, "--port", str(args.port), "--workers", str(args.workers),
-        "--lifespan", "off", "--no-access-log", "--timeout-graceful-shutdown", "30",
+        "--lifespan", "off", "--no-access-log", "--timeout-graceful-shutdown", "5",
         # The client address is settled by yalls.core.http.client_ip (TRUSTED_PROXY_HOPS) alone.
         "--no-proxy-headers", "--no-server-header",
     ]  # fmt: skip
