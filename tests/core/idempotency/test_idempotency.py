@@ -3,10 +3,12 @@
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -167,21 +169,86 @@ def test_a_5xx_releases_the_key_so_a_retry_runs(db):
     assert test_urls.effects["flaky"] == 2
 
 
-@pytest.mark.django_db
-def test_a_duplicate_of_a_still_running_request_is_409_after_a_short_wait(db, settings):
-    settings.IDEMPOTENCY_WAIT_SECONDS = 0.1
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_of_a_still_running_request_is_409_after_a_short_wait(settings):
+    settings.IDEMPOTENCY_WAIT_SECONDS = 0.2
     client = Client()
     post(client, COUNTER, key="slow-1")
-    # As if the first request were still running.
-    IdempotencyKey.objects.update(state=IdempotencyKey.State.IN_PROGRESS, locked_at=timezone.now())
-    busy = post(client, COUNTER, key="slow-1")
+    # As if the first request were still running: another transaction holds the key's row.
+    with psycopg.connect(**_owner_connection_params(), autocommit=False) as other:
+        other.execute("SELECT 1 FROM idempotency_idempotencykey FOR UPDATE")
+        started = time.monotonic()
+        busy = post(client, COUNTER, key="slow-1")
+        waited = time.monotonic() - started
     assert_problem(busy, 409, "idempotency.in_progress")
     assert busy["Retry-After"] == "1"
+    assert 0.15 < waited < 2
     assert test_urls.effects["counter"] == 1
-    # A claim older than the lease belongs to a process that died: the key can be taken over.
-    IdempotencyKey.objects.update(locked_at=timezone.now() - services.LEASE)
-    assert post(client, COUNTER, key="slow-1").status_code == 200
-    assert test_urls.effects["counter"] == 2
+    # Once that transaction ends, the duplicate replays.
+    assert post(client, COUNTER, key="slow-1")["Idempotent-Replayed"] == "true"
+    assert test_urls.effects["counter"] == 1
+
+
+def _owner_connection_params() -> dict:
+    from django.conf import settings
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    for name in ("cursor_factory", "context", "prepare_threshold", "autocommit"):
+        params.pop(name, None)
+    params["user"] = settings.DATABASE_OWNER["USER"]
+    if settings.DATABASE_OWNER["PASSWORD"]:
+        params["password"] = settings.DATABASE_OWNER["PASSWORD"]
+    return params
+
+
+def _ledger_rows() -> int:
+    from yalls.core.audit.models import AuditEvent
+    from yalls.core.db_context import system_context
+
+    with system_context():
+        return AuditEvent.objects.filter(action="test.idempotency_ledger").count()
+
+
+@pytest.mark.django_db
+def test_a_crash_after_the_write_before_the_key_is_completed_leaves_no_write(monkeypatch):
+    """The write and the stored response are one transaction: a failure between them (here the
+    completion itself raising, as a process dying there would) undoes the write, so the retry
+    with the same key writes exactly once."""
+    client = Client(raise_request_exception=False)
+    real_complete = services.idempotency_key_complete
+    crashes = {"left": 1}
+
+    def complete_or_crash(**kwargs):
+        if crashes["left"]:
+            crashes["left"] -= 1
+            raise RuntimeError("the process died before the key was marked complete")
+        return real_complete(**kwargs)
+
+    monkeypatch.setattr(services, "idempotency_key_complete", complete_or_crash)
+    crashed = post(client, "/api/test-idempotency/ledger", key="once-1")
+    assert crashed.status_code == 500
+    assert _ledger_rows() == 0  # the write went with the failed completion
+    assert not IdempotencyKey.objects.exists()
+
+    retried = post(client, "/api/test-idempotency/ledger", key="once-1")
+    assert retried.status_code == 201
+    replayed = post(client, "/api/test-idempotency/ledger", key="once-1")
+    assert replayed["Idempotent-Replayed"] == "true"
+    assert replayed.json() == retried.json()
+    assert _ledger_rows() == 1
+
+
+@pytest.mark.django_db
+def test_a_view_that_fails_after_writing_leaves_neither_write_nor_key():
+    client = Client(raise_request_exception=False)
+    test_urls.flaky_failures["remaining"] = 1
+    failed = post(client, "/api/test-idempotency/ledger", key="ledger-2", HTTP_X_FAIL="after")
+    assert failed.status_code == 500
+    assert _ledger_rows() == 0
+    assert not IdempotencyKey.objects.exists()
+    assert post(client, "/api/test-idempotency/ledger", key="ledger-2").status_code == 201
+    assert _ledger_rows() == 1
 
 
 @pytest.mark.django_db

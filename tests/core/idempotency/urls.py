@@ -42,4 +42,16 @@ def flaky(request):
     return {"run": effects["flaky"]}
 
 
+@api.post("/ledger", response={201: dict})
+def ledger(request):
+    """A real database write (a row per run), for the crash tests."""
+    from yalls.core.audit.services import audit_record
+
+    row = audit_record(actor=None, action="test.idempotency_ledger")
+    if request.headers.get("X-Fail") == "after" and flaky_failures["remaining"] > 0:
+        flaky_failures["remaining"] -= 1
+        raise RuntimeError("the provider call after the write timed out")
+    return 201, {"id": str(row.pk)}
+
+
 urlpatterns = [path("api/test-idempotency/", api.urls), *real_urlpatterns]

@@ -1,16 +1,19 @@
 """Idempotency-Key on every API write: the first request runs, repeats get its stored response.
 
-It sits outside DbContextMiddleware (see settings.MIDDLEWARE), so the key's claim commits before
-the view's transaction begins (concurrent duplicates see it and wait), and the response is
-stored after that transaction has committed. Keys are scoped to the member (or anonymous client
-IP) and the route pattern. See docs/platform/idempotency.md.
+It sits outside DbContextMiddleware (see settings.MIDDLEWARE) and opens the transaction the
+whole request runs in: the key's claim, the view's write (DbContextMiddleware's and the view's
+atomic blocks nest inside as savepoints) and the stored response commit together or not at all.
+Concurrent duplicates wait on the claim's row, then replay. Keys are scoped to the member (or
+anonymous client IP) and the route pattern. See docs/platform/idempotency.md.
 """
 
 import hashlib
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse
 
+from yalls.core.db_context import system_context
 from yalls.core.errors import problem_response
 from yalls.core.http import client_ip
 from yalls.core.idempotency import services
@@ -113,16 +116,49 @@ class IdempotencyMiddleware:
         owner, member_id = _owner(request)
         route = route_pattern(request)
         scope = hashlib.sha256(f"{owner}\n{route}\n{key}".encode()).hexdigest()
-        claim = services.idempotency_key_claim(
-            scope=scope,
-            member_id=member_id,
-            key=key,
-            route=route[:300],
-            method=request.method,
-            path=request.get_full_path(),
-            fingerprint=_fingerprint(request),
-            wait_seconds=float(getattr(settings, "IDEMPOTENCY_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)),
-        )
+        with transaction.atomic():
+            with system_context():  # the key table is read by scope, not through RLS
+                claim = services.idempotency_key_claim(
+                    scope=scope,
+                    member_id=member_id,
+                    key=key,
+                    route=route[:300],
+                    method=request.method,
+                    path=request.get_full_path(),
+                    fingerprint=_fingerprint(request),
+                    wait_seconds=float(
+                        getattr(settings, "IDEMPOTENCY_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)
+                    ),
+                )
+            if claim.outcome != "owned":
+                return self._refusal(request, claim)
+            record = claim.record
+            # An exception in the view arrives here as Django's 500 response (each middleware's
+            # get_response converts exceptions), so both cases are handled by the status.
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                # Our failure: nothing of this request stays (its write and its key roll back
+                # together), so a retry with the same key runs again.
+                transaction.set_rollback(True)
+                return response
+            with system_context():
+                if getattr(response, "streaming", False):
+                    services.idempotency_key_release(record=record)  # a body we can't keep
+                    return response
+                headers = [
+                    [name, value]
+                    for name, value in response.items()
+                    if name.lower() not in _NOT_STORED
+                ]
+                services.idempotency_key_complete(
+                    record=record,
+                    status=response.status_code,
+                    headers=headers,
+                    body=response.content,
+                )
+        return response
+
+    def _refusal(self, request, claim):
         if claim.outcome == "replay":
             return _replay(claim.record)
         if claim.outcome == "mismatch":
@@ -134,32 +170,13 @@ class IdempotencyMiddleware:
                 f"This {HEADER} was already used for a different request (method, path or "
                 "body). Use a new key for a new operation.",
             )
-        if claim.outcome == "in_progress":
-            response = _problem(
-                request,
-                409,
-                "idempotency.in_progress",
-                "Request in progress",
-                f"A request with this {HEADER} is still being processed. Retry shortly to get "
-                "its result.",
-            )
-            response["Retry-After"] = "1"
-            return response
-
-        record = claim.record
-        try:
-            response = self.get_response(request)
-        except BaseException:
-            services.idempotency_key_release(record=record)
-            raise
-        if response.status_code >= 500 or getattr(response, "streaming", False):
-            # Our failure (or a body we can't keep): let a retry with the same key run again.
-            services.idempotency_key_release(record=record)
-            return response
-        headers = [
-            [name, value] for name, value in response.items() if name.lower() not in _NOT_STORED
-        ]
-        services.idempotency_key_complete(
-            record=record, status=response.status_code, headers=headers, body=response.content
+        response = _problem(
+            request,
+            409,
+            "idempotency.in_progress",
+            "Request in progress",
+            f"A request with this {HEADER} is still being processed. Retry shortly to get "
+            "its result.",
         )
+        response["Retry-After"] = "1"
         return response
