@@ -121,3 +121,19 @@ def test_the_api_hands_out_the_signed_link_and_a_bearer_fetches_it():
     assert url.startswith("/files/")
     assert Client().get(url, **bearer).status_code == 200
     assert Client().get(url).status_code == 404
+
+
+def test_the_migration_moves_files_already_under_media_into_the_private_storage():
+    import importlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    migration = importlib.import_module("yalls.social.migrations.0003_post_media_private_storage")
+    name = "posts/0b9f6f0e-8d7c-4a39-9b7e-1c2d3e4f5a6b/abc-image.webp"
+    storages["default"].save(name, ContentFile(b"old bytes"))
+    migration.move_files_to_private_storage(None, None)
+    assert not storages["default"].exists(name)
+    with storages["private"].open(name, "rb") as moved:
+        assert moved.read() == b"old bytes"
+    migration.move_files_to_private_storage(None, None)  # twice is harmless

@@ -10,12 +10,16 @@ import yalls.social.models
 
 
 def move_files_to_private_storage(apps, schema_editor):
-    PostMedia = apps.get_model("social", "PostMedia")
+    """Every file under the public storage's posts/ folder (post media are the only thing written
+    there): walked on disk rather than read from the table, which row-level security may narrow."""
     public, private = storages["default"], storages["private"]
-    for file_name, thumbnail_name in PostMedia.objects.values_list("file", "thumbnail").iterator():
-        for name in (file_name, thumbnail_name):
-            if not name or not public.exists(name):
-                continue
+    if not public.exists("posts"):
+        return
+    post_folders, _files = public.listdir("posts")
+    for folder in post_folders:
+        _subfolders, files = public.listdir(f"posts/{folder}")
+        for file in files:
+            name = f"posts/{folder}/{file}"
             if not private.exists(name):
                 with public.open(name, "rb") as handle:
                     stored = private.save(name, handle)
