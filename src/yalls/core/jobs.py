@@ -14,17 +14,18 @@ import dataclasses
 import logging
 import random
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from procrastinate import exceptions as procrastinate_exceptions
+from procrastinate import jobs as procrastinate_jobs
 from procrastinate.contrib.django import app
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
-from procrastinate.sql import queries as procrastinate_queries
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -220,54 +221,97 @@ def on_app_ready(procrastinate_app) -> None:
 # --- Maintenance (run by the periodic tasks in yalls.core.ops.tasks) ----------------------------
 
 
-def _dict_rows(cursor) -> list[dict]:
-    columns = [col[0] for col in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+WORKER_LOST = "yalls.jobs.WorkerLost"
+
+
+def _run(coroutine_function, /, **kwargs):
+    # The job manager's API is async; with the Django connector its queries still run on this
+    # thread's Django connection (asgiref hands thread-sensitive calls back to this thread).
+    return async_to_sync(coroutine_function)(**kwargs)
+
+
+def _superseded_job_abort(job: Job, *, reason: str) -> None:
+    """Give up a stalled run instead of handing it back: a newer job with its queueing lock is
+    already waiting (a periodic job's next tick, a deduplicated job deferred again), so running
+    this one again would duplicate that one, and its `todo` row would collide with the queueing
+    lock's unique index. Marked `aborted` (pruned like cancelled jobs, not a dead letter); the
+    reason is kept with the failures so the jobs page can say what happened."""
+    from yalls.core.ops.models import JobFailure
+
+    _run(
+        app.job_manager.finish_job_by_id_async,
+        job_id=job.id,
+        status=procrastinate_jobs.Status.ABORTED,
+        delete_job=False,
+    )
+    JobFailure.objects.create(
+        job_id=job.id,
+        attempt=job.attempts + 1,
+        task_name=job.task_name[:128],
+        queue_name=job.queue[:128],
+        error_type=WORKER_LOST,
+        error_message=reason[:2000],
+    )
 
 
 def stalled_jobs_requeue(*, seconds_since_heartbeat: float | None = None) -> list[int]:
     """Hand back to the queue every `doing` job whose worker stopped sending heartbeats (killed,
-    crashed, machine gone). The run counts as an attempt. Returns the job ids handed back."""
+    crashed, machine gone); the lost run counts as an attempt. A stalled job whose queueing lock
+    is already held by a newer waiting job is aborted instead (see `_superseded_job_abort`),
+    which also frees its `lock` so that newer job can run. Returns the job ids handed back.
+
+    Uses Procrastinate's job manager (get_stalled_jobs, list_jobs, retry_job_by_id,
+    finish_job_by_id_async, prune_stalled_workers) rather than its SQL."""
     if seconds_since_heartbeat is None:
         seconds_since_heartbeat = _setting("JOBS_STALLED_AFTER_SECONDS", STALLED_AFTER_SECONDS)
-    handed_back = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            procrastinate_queries["select_stalled_jobs_by_heartbeat"],
-            {"queue": None, "task_name": None, "seconds_since_heartbeat": seconds_since_heartbeat},
-        )
-        stalled = _dict_rows(cursor)
-        for row in stalled:
-            cursor.execute(
-                procrastinate_queries["retry_job"],
-                {
-                    "job_id": row["id"],
-                    "retry_at": None,
-                    "new_priority": None,
-                    "new_queue_name": None,
-                    "new_lock": None,
-                },
-            )
-            handed_back.append(row["id"])
-        # Forget the dead workers so their rows do not pile up.
-        cursor.execute(
-            procrastinate_queries["prune_stalled_workers"],
-            {"seconds_since_heartbeat": seconds_since_heartbeat},
-        )
+    manager = app.job_manager
+    handed_back, aborted = [], []
+    stalled = _run(manager.get_stalled_jobs, seconds_since_heartbeat=seconds_since_heartbeat)
+    for job in stalled:
+        if job.queueing_lock and manager.list_jobs(
+            queueing_lock=job.queueing_lock, status=procrastinate_jobs.Status.TODO.value
+        ):
+            _superseded_job_abort(job, reason="worker lost; a newer run was already queued")
+            aborted.append(job.id)
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: a refusal leaves the sweep going
+                manager.retry_job_by_id(job_id=job.id, retry_at=datetime.now(UTC))
+        except (IntegrityError, procrastinate_exceptions.UniqueViolation):
+            # A newer run was queued between the look and the retry.
+            _superseded_job_abort(job, reason="worker lost; a newer run was already queued")
+            aborted.append(job.id)
+            continue
+        handed_back.append(job.id)
+    # Forget the dead workers so their rows do not pile up.
+    _run(manager.prune_stalled_workers, seconds_since_heartbeat=seconds_since_heartbeat)
     for job_id in handed_back:
         logger.warning("stalled job handed back to the queue", extra={"job_id": job_id})
+    for job_id in aborted:
+        logger.warning("stalled job superseded by a newer queued run", extra={"job_id": job_id})
     return handed_back
 
 
 def finished_jobs_prune(*, retention_days: int | None = None, queue: str | None = None) -> int:
-    """Delete succeeded, cancelled and aborted jobs finished more than `retention_days` ago.
-    Dead-lettered (`failed`) jobs stay until an operator retries or discards them."""
+    """Delete succeeded, cancelled and aborted jobs finished more than `retention_days` ago
+    (Procrastinate's `delete_old_jobs`). Dead-lettered (`failed`) jobs stay until an operator
+    retries or discards them. Returns how many jobs went."""
     if retention_days is None:
         retention_days = _setting("JOBS_RETENTION_DAYS", RETENTION_DAYS)
-    statuses: Iterable[str] = ["succeeded", "cancelled", "aborted"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            procrastinate_queries["delete_old_jobs"],
-            {"nb_hours": int(retention_days * 24), "queue": queue, "statuses": list(statuses)},
+    with transaction.atomic():
+        before = _jobs_count()
+        _run(
+            app.job_manager.delete_old_jobs,
+            nb_hours=int(retention_days * 24),
+            queue=queue,
+            include_failed=False,
+            include_cancelled=True,
+            include_aborted=True,
         )
-        return cursor.rowcount
+        return before - _jobs_count()
+
+
+def _jobs_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM procrastinate_jobs")
+        return cursor.fetchone()[0]

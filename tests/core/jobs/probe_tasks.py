@@ -69,3 +69,15 @@ def exclusive(*, path: str, seconds: float) -> None:
 @yalls_task(queue=QUEUE, queueing_lock="probe-dedupe")
 def deduped(*, path: str) -> None:
     _append(path, "done")
+
+
+@yalls_task(
+    queue=QUEUE, retry=IMMEDIATE_RETRY, lock="probe-periodic", queueing_lock="probe-periodic"
+)
+def periodic_like(*, path: str, seconds: float) -> None:
+    """Shaped like a `yalls_periodic` job (one lock and one queueing lock for every run); the first
+    run sleeps long enough to be killed."""
+    _append(path, "start")
+    if _starts(path) == 1:
+        time.sleep(seconds)
+    _append(path, "done")

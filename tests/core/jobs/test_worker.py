@@ -101,3 +101,50 @@ def test_jobs_sharing_a_lock_never_overlap(workers, tmp_path):
     worker.wait(timeout=20)
     starts, ends = _lines(trace, "start"), _lines(trace, "end")
     assert starts[1] >= ends[0], "the second run started before the first one ended"
+
+
+def test_a_killed_periodic_run_is_superseded_by_the_queued_next_run(workers, tmp_path):
+    """The run killed mid-job holds the lock; the next tick is already queued under the same
+    queueing lock. Handing the dead run back would collide with the queueing-lock index (it used
+    to raise IntegrityError and jam the job for good): it is aborted and the next run goes."""
+    trace = tmp_path / "periodic"
+    killed_id = probe_tasks.periodic_like.defer(path=str(trace), seconds=60)
+    first = workers.start()
+    wait_for(lambda: _lines(trace, "start"), message="the job never started")
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(timeout=10)
+    next_id = probe_tasks.periodic_like.defer(path=str(trace), seconds=60)  # the next tick
+    assert job_status(next_id) == ("todo", 0)
+
+    def swept():
+        stalled_jobs_requeue(seconds_since_heartbeat=1.5)
+        return job_status(killed_id)[0] != "doing"
+
+    wait_for(swept, timeout=15, message="the stalled run was never dealt with")
+    assert job_status(killed_id) == ("aborted", 1)
+    failure = JobFailure.objects.get(job_id=killed_id)
+    assert failure.error_type == "yalls.jobs.WorkerLost"
+    assert "newer run" in failure.error_message
+
+    workers.run_once()  # the lock is free: the queued run goes
+    assert job_status(next_id) == ("succeeded", 1)
+    assert len(_lines(trace, "done")) == 1
+    # And the sweeper has nothing left to do.
+    assert stalled_jobs_requeue(seconds_since_heartbeat=1.5) == []
+
+
+def test_a_killed_periodic_run_with_no_newer_run_is_handed_back(workers, tmp_path):
+    trace = tmp_path / "periodic-alone"
+    job_id = probe_tasks.periodic_like.defer(path=str(trace), seconds=60)
+    first = workers.start()
+    wait_for(lambda: _lines(trace, "start"), message="the job never started")
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(timeout=10)
+    handed_back = wait_for(
+        lambda: stalled_jobs_requeue(seconds_since_heartbeat=1.5),
+        timeout=15,
+        message="the stalled job was never handed back",
+    )
+    assert handed_back == [job_id]
+    workers.run_once()
+    assert job_status(job_id) == ("succeeded", 2)
