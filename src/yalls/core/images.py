@@ -16,6 +16,23 @@ def image_square_thumbnail(
     upload, *, field: str, max_bytes: int = 5 * 1024 * 1024, size: int = 400
 ) -> ContentFile:
     """Validate an upload as a real image and return a square WebP of `size` pixels."""
+    image = _checked_image(upload, field=field, max_bytes=max_bytes)
+    image = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
+    return _webp(image)
+
+
+def image_fit_within(
+    upload, *, field: str, max_bytes: int = 8 * 1024 * 1024, max_side: int = 1600
+) -> tuple[ContentFile, int, int]:
+    """Validate an upload as a real image and return it as WebP no larger than `max_side` on
+    either side, keeping its proportions (covers and galleries), with its width and height."""
+    image = _checked_image(upload, field=field, max_bytes=max_bytes)
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return _webp(image), image.width, image.height
+
+
+def _checked_image(upload, *, field: str, max_bytes: int) -> Image.Image:
+    """The upload decoded (size, format and pixel count checked), upright, in RGB."""
     if upload.size > max_bytes:
         raise DomainError(
             "image.too_large",
@@ -36,14 +53,16 @@ def image_square_thumbnail(
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
-            out = BytesIO()
-            image.save(out, format="WEBP", quality=85)
+            return ImageOps.exif_transpose(image).convert("RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DomainError(
             "image.invalid", _("That file is not an image we can read."), field=field
         ) from exc
+
+
+def _webp(image: Image.Image) -> ContentFile:
+    out = BytesIO()
+    image.save(out, format="WEBP", quality=85)
     return ContentFile(out.getvalue())
 
 

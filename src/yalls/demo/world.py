@@ -86,10 +86,41 @@ def seed_world() -> dict:
             **horse,
         )
         created["entities"] += 1
+    created["contacts"] = _seed_contacts(by_email)
     created["edges"] = _seed_edges(by_email)
     created["posts"] = _seed_posts(by_email)  # after the edges: posts propagate along them
     created.update(_seed_identity(by_email))
     return created
+
+
+# Where to find the farm and the tack maker (entity contact details).
+CONTACTS = [
+    # actor email, entity, fields
+    ("maya@yalls.local", "willow_creek", {
+        "street": "4120 Nelson Rd", "city": "Longmont", "region": "CO", "postal_code": "80503",
+        "country": "US", "phone": "(303) 555-0142", "website": "https://willowcreek.example",
+        "opening_hours": "Mon–Fri 7:00–19:00\nSat 8:00–17:00\nSun by appointment",
+        "services": "Boarding, Training, Lessons, Indoor arena, Trailer parking",
+    }),
+    ("liam@yalls.local", "bit_and_bridle", {
+        "city": "Sheridan", "region": "WY", "country": "US", "phone": "(307) 555-0198",
+        "website": "https://bitandbridle.example", "opening_hours": "Tue–Sat 9:00–17:00",
+        "services": "Custom headstalls, Saddle repair, Tack fitting",
+    }),
+]  # fmt: skip
+
+
+def _seed_contacts(by_email: dict) -> int:
+    from yalls.entities.models import EntityContact
+
+    made = 0
+    for email, handle, fields in CONTACTS:
+        entity = Entity.objects.get(handle__iexact=handle)
+        if EntityContact.objects.filter(entity=entity).exists():
+            continue
+        entity_services.entity_contact_update(actor=by_email[email], entity=entity, **fields)
+        made += 1
+    return made
 
 
 # Relations (graph engineer): a foal reaches its sire and dam; the youth line feeds its parent brand.

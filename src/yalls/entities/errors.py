@@ -29,3 +29,12 @@ EDGE_NOT_HORSE = "edge.not_horse"
 EDGE_TARGET_UNKNOWN = "edge.target_unknown"
 EDGE_ARCHIVED = "edge.archived"
 EDGE_NOT_PENDING = "edge.not_pending"
+
+# --- Contact details and gallery ---------------------------------------------------------------
+PHONE_INVALID = "entity.phone_invalid"
+URL_INVALID = "entity.url_invalid"
+COUNTRY_INVALID = "entity.country_invalid"
+SERVICES_INVALID = "entity.services_invalid"
+HOURS_INVALID = "entity.opening_hours_invalid"
+GALLERY_FULL = "entity.gallery_full"
+PHOTO_NOT_FOUND = "entity.photo_not_found"

@@ -106,3 +106,77 @@ class EdgeForm(forms.Form):
         label=gettext_lazy("Auto-propagate"),
         help_text=gettext_lazy("Posts approved here are copied to the other entity."),
     )
+
+
+class ContactForm(forms.Form):
+    """Where and how to reach the entity. The services check phone and addresses; the form only
+    carries the input (and keeps it when a check fails)."""
+
+    street = forms.CharField(max_length=200, required=False, label=gettext_lazy("Street address"))
+    city = forms.CharField(max_length=100, required=False, label=gettext_lazy("City or town"))
+    region = forms.CharField(max_length=100, required=False, label=gettext_lazy("State"))
+    postal_code = forms.CharField(max_length=20, required=False, label=gettext_lazy("ZIP code"))
+    country = forms.CharField(
+        max_length=2,
+        required=False,
+        label=gettext_lazy("Country"),
+        help_text=gettext_lazy("Two letters, like US or CA."),
+    )
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        label=gettext_lazy("Phone"),
+        help_text=gettext_lazy("For example (303) 555-0142."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    website = forms.CharField(
+        max_length=200,
+        required=False,
+        label=gettext_lazy("Website"),
+        widget=forms.TextInput(attrs={"type": "url", "inputmode": "url", "autocomplete": "url"}),
+    )
+    map_url = forms.CharField(
+        max_length=500,
+        required=False,
+        label=gettext_lazy("Map link"),
+        help_text=gettext_lazy("Optional: we link a map of the address when this is empty."),
+        widget=forms.TextInput(attrs={"type": "url", "inputmode": "url"}),
+    )
+    opening_hours = forms.CharField(
+        max_length=1000,
+        required=False,
+        label=gettext_lazy("Opening hours"),
+        help_text=gettext_lazy("One line per day or range, like “Mon–Fri 8:00–18:00”."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    services = forms.CharField(
+        max_length=2000,
+        required=False,
+        label=gettext_lazy("Services"),
+        help_text=gettext_lazy("Separated by commas: boarding, lessons, hauling…"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    cover = forms.FileField(
+        required=False,
+        label=gettext_lazy("Cover picture"),
+        help_text=gettext_lazy("A wide photo of the place: JPEG, PNG, WebP or GIF, up to 8 MB."),
+    )
+    remove_cover = forms.BooleanField(required=False, label=gettext_lazy("Remove the cover"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cover"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp,image/gif"
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(label=gettext_lazy("Add a picture"))
+    alt_text = forms.CharField(
+        max_length=200,
+        required=False,
+        label=gettext_lazy("Describe it"),
+        help_text=gettext_lazy("For people who can't see it, e.g. “Indoor arena at dusk”."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp,image/gif"

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Lower
@@ -180,3 +181,98 @@ class Edge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} {self.type} {self.target_id} ({self.status})"
+
+
+# --- Where and how to reach a farm or business ---------------------------------------------------
+def entity_cover_path(instance, filename: str) -> str:
+    return f"entities/{instance.entity_id}/cover/{uuid.uuid4().hex}.webp"
+
+
+def entity_photo_path(instance, filename: str) -> str:
+    return f"entities/{instance.entity_id}/gallery/{uuid.uuid4().hex}.webp"
+
+
+class EntityContact(models.Model):
+    """Address, phone, website, opening hours, services and cover picture of an entity (farms and
+    businesses above all). One row per entity, made the first time any of it is saved."""
+
+    entity = models.OneToOneField(
+        Entity, primary_key=True, on_delete=models.CASCADE, related_name="contact"
+    )
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)  # state or province
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True)  # ISO 3166-1 alpha-2
+    phone = models.CharField(max_length=20, blank=True)  # E.164: +13035550142
+    website = models.URLField(max_length=200, blank=True)
+    map_url = models.URLField(max_length=500, blank=True)  # else a map search of the address
+    opening_hours = models.TextField(max_length=1000, blank=True)  # one line per day or range
+    services = ArrayField(models.CharField(max_length=60), default=list, blank=True, size=20)
+    cover = models.ImageField(upload_to=entity_cover_path, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"contact of {self.entity_id}"
+
+    @property
+    def address(self) -> str:
+        """The address on one line: "12 Barn Rd, Longmont, CO 80501"."""
+        place = " ".join(p for p in (self.region, self.postal_code) if p)
+        return ", ".join(p for p in (self.street, self.city, place) if p)
+
+    @property
+    def map_link(self) -> str:
+        if self.map_url:
+            return self.map_url
+        if not self.address:
+            return ""
+        from urllib.parse import quote_plus
+
+        return "https://www.openstreetmap.org/search?query=" + quote_plus(self.address)
+
+    @property
+    def phone_display(self) -> str:
+        """ "(303) 555-0142" for a US number, else the E.164 form with a space after the code."""
+        digits = self.phone[1:]
+        if self.phone.startswith("+1") and len(digits) == 11:
+            return f"({digits[1:4]}) {digits[4:7]}-{digits[7:]}"
+        return self.phone
+
+    @property
+    def website_display(self) -> str:
+        shown = self.website.split("://", 1)[-1].removeprefix("www.")
+        return shown[:-1] if shown.endswith("/") else shown
+
+    @property
+    def opening_lines(self) -> list[str]:
+        return [line.strip() for line in self.opening_hours.splitlines() if line.strip()]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.address
+            or self.phone
+            or self.website
+            or self.opening_hours
+            or self.services
+            or self.cover
+        )
+
+
+class EntityPhoto(models.Model):
+    """A picture in an entity's gallery (at most GALLERY_MAX, see services)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=entity_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    alt_text = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["entity", "created_at"], name="entities_photo_entity")]
+
+    def __str__(self) -> str:
+        return f"photo {self.pk} of {self.entity_id}"

@@ -62,6 +62,38 @@ protect(
         why="an entity's gallery",
     ),
     Policies(
+        "entities_entitycontact",
+        read="true",
+        insert="app.manages_entity(entity_id)",
+        update="app.manages_entity(entity_id)",
+        delete="app.manages_entity(entity_id)",
+        why="an entity's public address, phone, website and hours",
+    ),
+    Policies(
+        "entities_entityphoto",
+        read="true",
+        insert="app.manages_entity(entity_id)",
+        update="app.manages_entity(entity_id)",
+        delete="app.manages_entity(entity_id)",
+        why="an entity's public gallery",
+    ),
+    Policies(
+        "entities_entitycontact",
+        read="true",
+        insert="app.manages_entity(entity_id)",
+        update="app.manages_entity(entity_id)",
+        delete="app.manages_entity(entity_id)",
+        why="where and how to reach an entity: public, kept by its managers",
+    ),
+    Policies(
+        "entities_entityphoto",
+        read="true",
+        insert="app.manages_entity(entity_id)",
+        update="app.manages_entity(entity_id)",
+        delete="app.manages_entity(entity_id)",
+        why="an entity's gallery",
+    ),
+    Policies(
         "entities_edge",
         read=(
             f"status = 'approved' OR created_by_id = {UID} "

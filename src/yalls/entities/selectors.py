@@ -237,3 +237,16 @@ def entity_relations(entity: Entity) -> dict:
             groups["other"].append((INCOMING_LABELS.get(edge.type, edge.type), edge.source))
     groups["any"] = any(groups.values())
     return groups
+
+
+# --- Contact details and gallery ---------------------------------------------------------------
+from yalls.entities.models import EntityContact, EntityPhoto  # noqa: E402
+
+
+def entity_contact(entity) -> EntityContact | None:
+    """The entity's contact details, or None when none were ever saved."""
+    return EntityContact.objects.filter(entity_id=_entity_id(entity)).first()
+
+
+def entity_photos(entity) -> list[EntityPhoto]:
+    return list(EntityPhoto.objects.filter(entity_id=_entity_id(entity)).order_by("created_at"))

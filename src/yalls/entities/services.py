@@ -573,3 +573,194 @@ def edge_remove(*, actor: User, edge: Edge) -> None:
         )
     _edge_audit(actor, "edge.removed", edge)
     edge.delete()
+
+
+# --- Contact details and gallery ---------------------------------------------------------------
+# Imported here so this section stays a self-contained append.
+import re  # noqa: E402
+
+from django.core.exceptions import ValidationError  # noqa: E402
+from django.core.validators import URLValidator  # noqa: E402
+
+from yalls.core.identifiers import uuid_parse  # noqa: E402
+from yalls.core.images import image_fit_within  # noqa: E402
+from yalls.entities.models import EntityContact, EntityPhoto  # noqa: E402
+
+GALLERY_MAX = 12
+SERVICES_MAX = 20
+HOURS_MAX_LINES = 14
+_PHONE_JUNK = re.compile(r"[\s().\-/]")
+_url_check = URLValidator(schemes=["http", "https"])
+
+
+def phone_normalize(raw: str, *, field: str = "phone") -> str:
+    """A phone number as E.164 ("+13035550142"). Ten digits without a country code are taken as
+    a US number (the product is US-first); anything else must start with + and a country code."""
+    value = _PHONE_JUNK.sub("", raw or "")
+    if not value:
+        return ""
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    if not value.startswith("+"):
+        if len(value) == 11 and value.startswith("1"):
+            value = value[1:]
+        value = "+1" + value if len(value) == 10 else value
+    digits = value[1:]
+    if not (value.startswith("+") and digits.isdigit() and 8 <= len(digits) <= 15):
+        raise DomainError(
+            errors.PHONE_INVALID,
+            _("Enter a phone number like (303) 555-0142, or +44 20 7946 0958 outside the US."),
+            field=field,
+        )
+    if digits.startswith("1") and len(digits) != 11:
+        raise DomainError(
+            errors.PHONE_INVALID, _("A US phone number has 10 digits after +1."), field=field
+        )
+    return value
+
+
+def url_normalize(raw: str, *, field: str) -> str:
+    """An http(s) address; "willowcreek.example" becomes "https://willowcreek.example"."""
+    value = (raw or "").strip()
+    if not value:
+        return ""
+    if "://" not in value:
+        value = "https://" + value
+    try:
+        _url_check(value)
+    except ValidationError as exc:
+        raise DomainError(
+            errors.URL_INVALID,
+            _("Enter a web address like https://willowcreek.example."),
+            field=field,
+        ) from exc
+    return value
+
+
+def _services_clean(services) -> list[str]:
+    if isinstance(services, str):
+        services = re.split(r"[,\n]", services)
+    cleaned: dict[str, str] = {}
+    for item in services or []:
+        text = " ".join(str(item).split())
+        if not text:
+            continue
+        if len(text) > 60:
+            raise DomainError(
+                errors.SERVICES_INVALID,
+                _("Keep each service under 60 characters: “%(item)s…”") % {"item": text[:30]},
+                field="services",
+            )
+        cleaned.setdefault(text.lower(), text)
+    if len(cleaned) > SERVICES_MAX:
+        raise DomainError(
+            errors.SERVICES_INVALID,
+            _("List at most %(n)s services.") % {"n": SERVICES_MAX},
+            field="services",
+        )
+    return list(cleaned.values())
+
+
+def _hours_clean(hours: str) -> str:
+    lines = [" ".join(line.split()) for line in (hours or "").splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > HOURS_MAX_LINES or any(len(line) > 80 for line in lines):
+        raise DomainError(
+            errors.HOURS_INVALID,
+            _("Use one short line per day or range, like “Mon–Fri 8:00–18:00”."),
+            field="opening_hours",
+        )
+    return "\n".join(lines)
+
+
+CONTACT_FIELDS = (
+    "street",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
+    "website",
+    "map_url",
+    "opening_hours",
+    "services",
+)
+
+
+@transaction.atomic
+def entity_contact_update(
+    *, actor: User, entity: Entity, cover=None, remove_cover: bool = False, **fields
+) -> EntityContact:
+    """Owners and managers set where and how to reach the entity; only the given fields change.
+    Every value is checked before anything is written (a bad phone number keeps the old one)."""
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown contact fields: {sorted(unknown)}")
+    _require_role(actor, entity, EDIT_ROLES, _("edit it"))
+    if entity.is_archived:
+        raise Conflict(errors.ARCHIVED, _("Restore this entity before editing it."))
+    clean: dict = {}
+    for name in ("street", "city", "region", "postal_code"):
+        if fields.get(name) is not None:
+            clean[name] = " ".join(fields[name].split())[
+                : EntityContact._meta.get_field(name).max_length
+            ]
+    if fields.get("country") is not None:
+        country = fields["country"].strip().upper()
+        if country and not (len(country) == 2 and country.isalpha()):
+            raise DomainError(
+                errors.COUNTRY_INVALID,
+                _("Use the two-letter country code, like US or CA."),
+                field="country",
+            )
+        clean["country"] = country
+    if fields.get("phone") is not None:
+        clean["phone"] = phone_normalize(fields["phone"])
+    for name in ("website", "map_url"):
+        if fields.get(name) is not None:
+            clean[name] = url_normalize(fields[name], field=name)
+    if fields.get("opening_hours") is not None:
+        clean["opening_hours"] = _hours_clean(fields["opening_hours"])
+    if fields.get("services") is not None:
+        clean["services"] = _services_clean(fields["services"])
+    picture = None
+    if cover is not None:
+        picture, _width, _height = image_fit_within(cover, field="cover", max_side=1600)
+    contact, _created = EntityContact.objects.select_for_update().get_or_create(entity=entity)
+    for name, value in clean.items():
+        setattr(contact, name, value)
+    image_field_replace(contact, "cover", picture, remove=remove_cover)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def entity_photo_add(*, actor: User, entity: Entity, image, alt_text: str = "") -> EntityPhoto:
+    _require_role(actor, entity, EDIT_ROLES, _("edit it"))
+    # The entity row is the lock: two uploads at once can't both take the last place.
+    Entity.objects.select_for_update(of=("self",)).get(pk=entity.pk)
+    if EntityPhoto.objects.filter(entity=entity).count() >= GALLERY_MAX:
+        raise Conflict(
+            errors.GALLERY_FULL,
+            _("The gallery holds %(n)s pictures; remove one first.") % {"n": GALLERY_MAX},
+            field="photo",
+        )
+    content, width, height = image_fit_within(image, field="photo", max_side=1600)
+    photo = EntityPhoto(
+        entity=entity, alt_text=" ".join((alt_text or "").split())[:200], width=width, height=height
+    )
+    photo.image.save("photo.webp", content, save=False)
+    photo.save()
+    return photo
+
+
+@transaction.atomic
+def entity_photo_remove(*, actor: User, entity: Entity, photo_id) -> None:
+    _require_role(actor, entity, EDIT_ROLES, _("edit it"))
+    photo_uuid = uuid_parse(photo_id)
+    photo = EntityPhoto.objects.filter(entity=entity, pk=photo_uuid).first() if photo_uuid else None
+    if photo is None:
+        raise NotFound(errors.PHOTO_NOT_FOUND, _("That picture is not in the gallery."))
+    name, storage = photo.image.name, photo.image.storage
+    photo.delete()
+    transaction.on_commit(lambda: storage.delete(name))

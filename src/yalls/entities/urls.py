@@ -11,6 +11,13 @@ urlpatterns = [
     path("<str:handle>/transfer", views.entity_transfer, name="entity_transfer"),
     path("<str:handle>/members", views.entity_member_set, name="entity_member_set"),
     path("<str:handle>/members/remove", views.entity_member_remove, name="entity_member_remove"),
+    path("<str:handle>/contact", views.entity_contact, name="entity_contact"),
+    path("<str:handle>/photos", views.entity_photo_add, name="entity_photo_add"),
+    path(
+        "<str:handle>/photos/<uuid:photo_id>/remove",
+        views.entity_photo_remove,
+        name="entity_photo_remove",
+    ),
     path("<str:handle>/edges", views.entity_edges, name="entity_edges"),
     path(
         "<str:handle>/edges/<uuid:edge_id>/toggle",

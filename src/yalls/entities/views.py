@@ -26,6 +26,8 @@ def entity_page(request, handle: str):
             "horse": getattr(entity, "horse", None) if entity.kind.is_horse else None,
             "memberships": selectors.entity_memberships(entity),
             "relations": selectors.entity_relations(entity),
+            "contact": selectors.entity_contact(entity),
+            "photos": selectors.entity_photos(entity),
         },
     )
 
@@ -320,3 +322,107 @@ def entity_edge_decide(request, handle: str, edge_id, decision: str):
         lambda e: services.edge_decide(actor=request.user, edge=e, accept=accept),
         _("Request accepted.") if accept else _("Request declined."),
     )
+
+
+# --- Contact details and gallery ---------------------------------------------------------------
+# Imported here so this section stays a self-contained append.
+from yalls.entities.forms import ContactForm, PhotoForm  # noqa: E402
+
+
+def _contact_initial(entity) -> dict:
+    contact = selectors.entity_contact(entity)
+    if contact is None:
+        return {"country": "US"}
+    return {
+        **{name: getattr(contact, name) for name in services.CONTACT_FIELDS},
+        "services": ", ".join(contact.services),
+    }
+
+
+@login_required
+def entity_contact(request, handle: str):
+    """Address, phone, website, hours, services and cover: its own form, so an error in it
+    shows beside its field and keeps what was typed (and the main form is not resubmitted)."""
+    entity = selectors.access_entity(request.user, handle)
+    if selectors.member_role(request.user, entity) not in services.EDIT_ROLES:
+        raise PermissionDenied(_("Only the entity's owner and managers can edit it."))
+    form = ContactForm(
+        request.POST or None, request.FILES or None, initial=_contact_initial(entity)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.entity_contact_update(
+                actor=request.user,
+                entity=entity,
+                cover=data.get("cover"),
+                remove_cover=data.get("remove_cover", False),
+                **{name: data.get(name, "") for name in services.CONTACT_FIELDS},
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Contact details saved."))
+            return redirect("profile", entity.handle)
+    return render(
+        request,
+        "entities/contact_form.html",
+        {
+            "form": form,
+            "entity": entity,
+            "contact": selectors.entity_contact(entity),
+            "photos": selectors.entity_photos(entity),
+            "photo_form": PhotoForm(),
+            "gallery_max": services.GALLERY_MAX,
+            "nav_active": "entities",
+        },
+    )
+
+
+@login_required
+@require_POST
+def entity_photo_add(request, handle: str):
+    entity = selectors.access_entity(request.user, handle)
+    if selectors.member_role(request.user, entity) not in services.EDIT_ROLES:
+        raise PermissionDenied(_("Only the entity's owner and managers can edit it."))
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.entity_photo_add(
+                actor=request.user,
+                entity=entity,
+                image=form.cleaned_data["photo"],
+                alt_text=form.cleaned_data["alt_text"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Picture added to the gallery."))
+            return redirect("entity_contact", entity.handle)
+    return render(
+        request,
+        "entities/contact_form.html",
+        {
+            "form": ContactForm(initial=_contact_initial(entity)),
+            "entity": entity,
+            "contact": selectors.entity_contact(entity),
+            "photos": selectors.entity_photos(entity),
+            "photo_form": form,
+            "gallery_max": services.GALLERY_MAX,
+            "nav_active": "entities",
+        },
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def entity_photo_remove(request, handle: str, photo_id):
+    entity = selectors.access_entity(request.user, handle)
+    try:
+        services.entity_photo_remove(actor=request.user, entity=entity, photo_id=photo_id)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Picture removed."))
+    return redirect("entity_contact", entity.handle)

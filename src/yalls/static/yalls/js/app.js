@@ -46,6 +46,17 @@
     });
   });
 
+  // (e) A form that comes back with errors moves focus to its first invalid field (the error is
+  // beside it), so the member doesn't have to hunt for it 1,500 px down the page.
+  document.addEventListener("DOMContentLoaded", function () {
+    var invalid = document.querySelector(
+      "main form [aria-invalid='true'], main form .field-error + input, main form [data-error-field]"
+    );
+    if (!invalid) return;
+    invalid.scrollIntoView({ block: "center" });
+    invalid.focus({ preventScroll: true });
+  });
+
   // (d) <details data-menu>: Escape or a click elsewhere closes an open menu (it works without
   // JS as a plain disclosure); Escape returns focus to its summary.
   document.addEventListener("click", function (event) {
