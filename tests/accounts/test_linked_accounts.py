@@ -513,7 +513,8 @@ def test_api_link_lifecycle(maya, moderator):
     assert [q["id"] for q in queue] == [link_id]
     response = api("post", f"/api/v1/moderation/links/{link_id}/approve", moderator)
     assert response.status_code == 200 and response.json()["status"] == "verified"
-    assert api("post", "/api/v1/moderation/links/not-a-uuid/reject", moderator).status_code == 404
+    # Link ids are documented as UUIDs: a malformed one is a validation error.
+    assert api("post", "/api/v1/moderation/links/not-a-uuid/reject", moderator).status_code == 422
     assert api("delete", "/api/v1/me/links/instagram", maya).status_code == 204
 
 

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from yalls.accounts.linked_accounts import selectors, services
 from yalls.accounts.models import LinkedAccount
-from yalls.core.api import Input
+from yalls.core.api import Cursor, Input, PageLimit
 from yalls.core.errors import NotFound
 from yalls.core.pagination import paginate
 
@@ -91,16 +91,16 @@ def link_recheck(request, provider: ProviderName):
 @moderation_router.get(
     "/links", response=LinkPage, summary="Linked accounts waiting for review (moderators)"
 )
-def review_queue(request, cursor: str | None = None, limit: int = 20):
+def review_queue(request, cursor: Cursor | None = None, limit: PageLimit = 20):
     page = paginate(selectors.review_queue(request.auth), cursor=cursor, limit=limit)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-def _decide(request, link_id: str, payload: DecisionIn | None, approve: bool):
+def _decide(request, link_id: UUID, payload: DecisionIn | None, approve: bool):
     selectors.review_queue(request.auth)  # moderators only, before saying whether the link exists
     try:
-        link = LinkedAccount.objects.select_related("member").get(pk=UUID(link_id))
-    except (ValueError, LinkedAccount.DoesNotExist) as exc:
+        link = LinkedAccount.objects.select_related("member").get(pk=link_id)
+    except LinkedAccount.DoesNotExist as exc:
         raise NotFound("link.not_found", _("No such linked account.")) from exc
     return services.linked_account_review(
         moderator=request.auth, link=link, approve=approve, note=payload.note if payload else ""
@@ -108,10 +108,10 @@ def _decide(request, link_id: str, payload: DecisionIn | None, approve: bool):
 
 
 @moderation_router.post("/links/{link_id}/approve", response=LinkOut, summary="Verify a link")
-def review_approve(request, link_id: str, payload: DecisionIn | None = None):
+def review_approve(request, link_id: UUID, payload: DecisionIn | None = None):
     return _decide(request, link_id, payload, True)
 
 
 @moderation_router.post("/links/{link_id}/reject", response=LinkOut, summary="Reject a link")
-def review_reject(request, link_id: str, payload: DecisionIn | None = None):
+def review_reject(request, link_id: UUID, payload: DecisionIn | None = None):
     return _decide(request, link_id, payload, False)
