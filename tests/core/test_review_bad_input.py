@@ -15,6 +15,7 @@ from django.test import Client
 from tests.factories import MemberFactory
 from yalls.api import api
 from yalls.entities import services as entity_services
+from yalls.social.services import media as media_services
 from yalls.social.services import posts
 
 pytestmark = pytest.mark.django_db
@@ -319,7 +320,7 @@ def test_media_service_refuses_nul_alt_text_before_writing(world):
     Image.new("RGB", (16, 16), "red").save(buffer, "PNG")
     draft = posts.draft_save(author=world["member"], body="with a photo")
     with pytest.raises(DomainError) as caught:
-        posts.post_media_add(
+        media_services.post_media_add(
             actor=world["member"],
             post=draft,
             images=[SimpleUploadedFile("a.png", buffer.getvalue(), "image/png")],

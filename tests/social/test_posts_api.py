@@ -333,11 +333,12 @@ def test_composer_and_preview(client, maya):
 
 
 def test_crosspost_flag_off_refuses_target_lists(client, maya, monkeypatch):
-    from yalls.social.services import posts as services
 
     _member, token = maya
     EntityFactory(handle="other_place")
-    monkeypatch.setattr(services, "crosspost_enabled", lambda m: False)
+    from yalls.social.services import targets as target_services
+
+    monkeypatch.setattr(target_services, "crosspost_enabled", lambda m: False)
     assert_problem(
         send(client, "post", BASE, {"body": "hi", "targets": ["other_place"]}, token),
         400,

@@ -14,6 +14,7 @@ from yalls.entities.models import Edge
 from yalls.social.models import Block, Post, PostTarget
 from yalls.social.selectors.posts import attribution_chain
 from yalls.social.services import posts as services
+from yalls.social.services import targets as target_services
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +102,7 @@ def test_propagation_terminates_no_duplicates_no_blocks(world, edges, blocks):
             index = {e.pk: i for i, e in enumerate(entities)}
             for t in targets:
                 assert entities[index[t.entity_id]].owner_id not in blocked_owner_ids
-                assert t.depth <= services.PROPAGATION_MAX_DEPTH
+                assert t.depth <= target_services.PROPAGATION_MAX_DEPTH
                 if t.reason.startswith("auto_propagated:"):
                     assert t.via_edge.target_id == t.entity_id
                     assert t.source_target.entity_id == t.via_edge.source_id
@@ -109,10 +110,12 @@ def test_propagation_terminates_no_duplicates_no_blocks(world, edges, blocks):
                     assert t.reason == f"auto_propagated:{t.via_edge.type}"
             got = {index[t.entity_id]: t.depth for t in targets}
             assert got == expected_reach(
-                edges, blocked_members, max_depth=services.PROPAGATION_MAX_DEPTH
+                edges, blocked_members, max_depth=target_services.PROPAGATION_MAX_DEPTH
             )
             # The composer's dry run names exactly what was written.
-            preview = services.propagation_preview(author=author, as_entity=entities[0].handle)
+            preview = target_services.propagation_preview(
+                author=author, as_entity=entities[0].handle
+            )
             assert {h.entity.pk for h in preview["propagates_to"]} == set(entity_ids) - {
                 entities[0].pk
             }

@@ -22,7 +22,9 @@ from yalls.social.models import (
     PostTarget,
 )
 from yalls.social.selectors import posts as selectors
+from yalls.social.services import media as media_services
 from yalls.social.services import posts as services
+from yalls.social.services import targets as target_services
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +107,7 @@ def test_post_as_foal_propagates_to_sire_and_dam(family):
 
 def test_propagation_preview_names_the_entities(family):
     maya, *_ = family
-    preview = services.propagation_preview(author=maya, as_entity="little_thunder")
+    preview = target_services.propagation_preview(author=maya, as_entity="little_thunder")
     assert sorted(h.entity.handle for h in preview["propagates_to"]) == [
         "moonlight_belle",
         "thunder_road",
@@ -150,10 +152,12 @@ def test_targets_managed_crosspost_and_pending():
     assert list(selectors.posts_of_entity(None, stranger)) == []
     queue = list(selectors.approval_queue(maya, stranger))
     assert [t.post_id for t in queue] == [post.pk]
-    services.target_decide(actor=maya, entity=stranger, target_id=queue[0].pk, approve=True)
+    target_services.target_decide(actor=maya, entity=stranger, target_id=queue[0].pk, approve=True)
     assert list(selectors.posts_of_entity(None, stranger)) == [post]
     with pytest.raises(Conflict) as exc:
-        services.target_decide(actor=maya, entity=stranger, target_id=queue[0].pk, approve=False)
+        target_services.target_decide(
+            actor=maya, entity=stranger, target_id=queue[0].pk, approve=False
+        )
     assert exc.value.code == "target.already_decided"
 
 
@@ -164,7 +168,9 @@ def test_approval_propagates_from_the_approved_entity():
     make_edge(brand, sub, "brand_of", propagate=True)
     post = services.post_create(author=liam, body="Review of the new bridle", targets=["big_brand"])
     assert post.targets.get().status == "pending"
-    services.target_decide(actor=owner, entity=brand, target_id=post.targets.get().pk, approve=True)
+    target_services.target_decide(
+        actor=owner, entity=brand, target_id=post.targets.get().pk, approve=True
+    )
     sub_target = post.targets.get(entity=sub)
     assert sub_target.reason == "auto_propagated:brand_of" and sub_target.status == "approved"
 
@@ -175,7 +181,7 @@ def test_rejected_target_does_not_show_or_propagate():
     sub = EntityFactory(actor=owner, kind="brand")
     make_edge(brand, sub, "brand_of", propagate=True)
     post = services.post_create(author=liam, body="hello", targets=["nope_brand"])
-    services.target_decide(
+    target_services.target_decide(
         actor=owner, entity=brand, target_id=post.targets.get().pk, approve=False
     )
     assert post.targets.count() == 1
@@ -201,7 +207,7 @@ def test_editor_may_post_as_entity_but_not_approve(family):
     other = MemberFactory()
     pending = services.post_create(author=other, body="Cute foal", targets=["little_thunder"])
     with pytest.raises(Forbidden) as exc:
-        services.target_decide(
+        target_services.target_decide(
             actor=editor, entity=foal, target_id=pending.targets.get().pk, approve=True
         )
     assert exc.value.code == "target.not_manager"
@@ -267,7 +273,7 @@ def test_video_by_magic_bytes():
     with pytest.raises(DomainError) as exc:
         services.post_create(author=member, body="clip", video=fake)
     assert exc.value.code == "post.video_invalid"
-    assert services.video_kind(b"\x1a\x45\xdf\xa3" + b"\x00" * 12) == "webm"
+    assert media_services.video_kind(b"\x1a\x45\xdf\xa3" + b"\x00" * 12) == "webm"
 
 
 def test_edit_keeps_history_and_delete_is_soft():
@@ -406,7 +412,7 @@ def test_schedule_in_the_past_is_refused():
 def test_crosspost_flag_off_refuses_targets(monkeypatch):
     member = MemberFactory()
     entity = EntityFactory()
-    monkeypatch.setattr(services, "crosspost_enabled", lambda m: False)
+    monkeypatch.setattr(target_services, "crosspost_enabled", lambda m: False)
     with pytest.raises(DomainError) as exc:
         services.post_create(author=member, body="x", targets=[entity.handle])
     assert exc.value.code == "post.crosspost_disabled"

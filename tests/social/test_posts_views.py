@@ -11,6 +11,7 @@ from yalls.entities.models import EntityMember
 from yalls.social.models import Post
 from yalls.social.services import engagement
 from yalls.social.services import posts as services
+from yalls.social.services import targets as target_services
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +182,7 @@ def test_schedule_from_the_form(maya):
 
 def test_crosspost_flag_off_hides_picker(maya, monkeypatch):
     _member, client = maya
-    monkeypatch.setattr(services, "crosspost_enabled", lambda m: False)
+    monkeypatch.setattr(target_services, "crosspost_enabled", lambda m: False)
     html = client.get("/compose").content.decode()
     assert "Cross-posting is switched off" in html and 'name="other_targets"' not in html
 

@@ -17,7 +17,9 @@ from yalls.core.pagination import paginate
 from yalls.entities.selectors import access_entity
 from yalls.social import errors
 from yalls.social.selectors import posts as selectors
+from yalls.social.services import media as media_services
 from yalls.social.services import posts as services
+from yalls.social.services import targets as target_services
 from yalls.social.text import body_render
 
 router = Router(tags=["posts"])
@@ -298,14 +300,14 @@ def post_create(request, payload: PostIn):
 @router.get("/composer", response=ComposerOut, summary="What the composer offers me")
 def composer(request):
     picker = selectors.composer_entities(request.auth)
-    enabled = services.crosspost_enabled(request.auth)
+    enabled = target_services.crosspost_enabled(request.auth)
     mine = [
         {
             "handle": e.handle,
             "display_name": e.display_name,
             "kind": e.kind_id,
             "role": role,
-            "crosspost_without_approval": role in services.MANAGING_ROLES,
+            "crosspost_without_approval": role in target_services.MANAGING_ROLES,
         }
         for e, role in picker["mine"]
     ]
@@ -325,7 +327,7 @@ def composer(request):
     )
     return {
         "crosspost_enabled": enabled, "mine": mine, "suggested": suggested,
-        "max_body": services.MAX_BODY, "max_images": services.MAX_IMAGES,
+        "max_body": services.MAX_BODY, "max_images": media_services.MAX_IMAGES,
     }  # fmt: skip
 
 
@@ -333,13 +335,13 @@ def composer(request):
     "/preview", response=PreviewOut, summary="Dry run: rendered body, targets, propagation"
 )
 def preview(request, payload: PreviewIn):
-    if payload.targets and not services.crosspost_enabled(request.auth):
+    if payload.targets and not target_services.crosspost_enabled(request.auth):
         raise DomainError(
             errors.POST_CROSSPOST_DISABLED,
             _("Cross-posting is switched off right now."),
             field="targets",
         )
-    plan = services.propagation_preview(
+    plan = target_services.propagation_preview(
         author=request.auth, as_entity=payload.as_entity, targets=payload.targets
     )
     return {
@@ -437,7 +439,7 @@ def media_add(
     alt_texts: Form[list[str]] = None,
 ):
     post = selectors.access_own_post(request.auth, post_id)
-    post = services.post_media_add(
+    post = media_services.post_media_add(
         actor=request.auth, post=post, images=images or [], image_alts=alt_texts or [], video=video
     )
     return _post_out(selectors.own_post_card(request.auth, post.pk))
@@ -484,7 +486,7 @@ def approvals(request, handle: str, cursor: Cursor | None = None, limit: PageLim
 
 def _decide(request, handle: str, target_id: UUID, approve: bool) -> dict:
     entity = access_entity(request.auth, handle)
-    target = services.target_decide(
+    target = target_services.target_decide(
         actor=request.auth, entity=entity, target_id=target_id, approve=approve
     )
     return _approval_out(request.auth, target)

@@ -5,11 +5,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from yalls.core.errors import NotFound
+from yalls.core.identifiers import uuid_parse
 from yalls.entities.models import Edge, Entity, EntityMember
 from yalls.social import errors
 from yalls.social.models import Favorite, Post, PostMedia, PostTarget
 from yalls.social.selectors.visibility import can_see_post, visible_posts
-from yalls.social.services.posts import MANAGING_ROLES, POSTING_ROLES, require_manager, uuid_or_none
+from yalls.social.services.targets import MANAGING_ROLES, POSTING_ROLES, require_manager
 
 CHAIN_MAX = 50  # a chain is acyclic by construction; the bound only guards against bad data
 
@@ -28,7 +29,7 @@ def _with_card_data(qs: QuerySet[Post]) -> QuerySet[Post]:
 
 def access_post(viewer, post_id) -> Post:
     """The post as this viewer may see it, or post.not_found (also for drafts of others)."""
-    pk = uuid_or_none(post_id)
+    pk = uuid_parse(post_id)
     post = _with_card_data(Post.objects.filter(pk=pk)).first() if pk else None
     if post is None or not can_see_post(viewer, post):
         raise NotFound(errors.POST_NOT_FOUND, _("No such post."))
@@ -37,7 +38,7 @@ def access_post(viewer, post_id) -> Post:
 
 def access_own_post(member, post_id) -> Post:
     """A post (any state) the member wrote, or post.not_found."""
-    pk = uuid_or_none(post_id)
+    pk = uuid_parse(post_id)
     post = (
         Post.objects.filter(pk=pk, author=member, deleted_at__isnull=True).first() if pk else None
     )

@@ -13,10 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yalls.core.errors import DomainError
+from yalls.core.identifiers import uuid_parse
 from yalls.entities.selectors import access_entity, member_role
 from yalls.social.models import Post
 from yalls.social.selectors import posts as selectors
+from yalls.social.services import media as media_services
 from yalls.social.services import posts as services
+from yalls.social.services import targets as target_services
 from yalls.social.text import body_render
 
 
@@ -62,7 +65,7 @@ class ComposeForm(forms.Form):
     )  # fmt: skip
     images = MultipleFileField(required=False, label=gettext_lazy("Photos (up to 10)"))
     image_alt = forms.CharField(
-        required=False, max_length=services.MAX_ALT_TEXT, label=gettext_lazy("Describe the photos"),
+        required=False, max_length=media_services.MAX_ALT_TEXT, label=gettext_lazy("Describe the photos"),
         help_text=gettext_lazy("Read out to people using screen readers."),
     )  # fmt: skip
     video = forms.FileField(
@@ -115,7 +118,7 @@ def _preview(member, form: ComposeForm) -> dict:
     """The dry run shown beside the composer: rendered body, targets, auto-propagation."""
     data = form.cleaned_data
     try:
-        plan = services.propagation_preview(
+        plan = target_services.propagation_preview(
             author=member, as_entity=data.get("as_entity") or None, targets=form.target_handles()
         )
     except DomainError as exc:
@@ -134,7 +137,7 @@ def _compose_context(request, form, picker, crosspost, preview=None) -> dict:
         if as_entity:
             try:
                 hint = {
-                    "propagates_to": services.propagation_preview(
+                    "propagates_to": target_services.propagation_preview(
                         author=request.user, as_entity=as_entity
                     )["propagates_to"]
                 }
@@ -156,7 +159,7 @@ def _compose_context(request, form, picker, crosspost, preview=None) -> dict:
 def compose(request):
     member = request.user
     picker = selectors.composer_entities(member)
-    crosspost = services.crosspost_enabled(member)
+    crosspost = target_services.crosspost_enabled(member)
     if request.method != "POST":
         draft = selectors.my_drafts(member).first()
         initial = {"visibility": "public"}
@@ -190,9 +193,7 @@ def compose(request):
         )
     draft = None
     if data.get("draft_id"):
-        draft = (
-            selectors.my_drafts(member).filter(pk=services.uuid_or_none(data["draft_id"])).first()
-        )
+        draft = selectors.my_drafts(member).filter(pk=uuid_parse(data["draft_id"])).first()
     images = request.FILES.getlist("images")
     try:
         post = services.post_create(
@@ -242,7 +243,7 @@ def compose_preview(request):
     """The preview fragment (body as it will look, where it goes, what it propagates to)."""
     member = request.user
     picker = selectors.composer_entities(member)
-    crosspost = services.crosspost_enabled(member)
+    crosspost = target_services.crosspost_enabled(member)
     form = ComposeForm(request.POST, member=member, picker=picker, crosspost=crosspost)
     if not form.is_valid():
         return render(
@@ -267,7 +268,7 @@ def post_page(request, post_id):
     can_delete = is_author or (
         viewer is not None
         and post.as_entity_id
-        and member_role(viewer, post.as_entity) in services.MANAGING_ROLES
+        and member_role(viewer, post.as_entity) in target_services.MANAGING_ROLES
     )
     return render(
         request,
@@ -279,7 +280,7 @@ def post_page(request, post_id):
             "is_author": is_author,
             "can_delete": can_delete,
             "revisions": list(post.revisions.all()) if is_author else [],
-            "crosspost": viewer is not None and services.crosspost_enabled(viewer),
+            "crosspost": viewer is not None and target_services.crosspost_enabled(viewer),
         },
     )
 
@@ -357,7 +358,7 @@ def approval_decide(request, handle, target_id, decision):
     entity = access_entity(request.user, handle)
     approve = decision == "approve"
     try:
-        services.target_decide(
+        target_services.target_decide(
             actor=request.user, entity=entity, target_id=target_id, approve=approve
         )
     except DomainError as exc:
