@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yalls.core.errors.DomainErrorMiddleware",
+    "yalls.core.db_outage.DatabaseOutageMiddleware",
     # Last: everything below it (the view) runs in the member's database context (RLS).
     "yalls.core.db_context.DbContextMiddleware",
     # Inside the database context: its 404 page renders the shell (bell, menus) like any view.
@@ -160,8 +161,13 @@ _db["CONN_MAX_AGE"] = 0
 _db.setdefault("OPTIONS", {})["pool"] = {
     "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
     "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
-    "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    # While PostgreSQL is down a request waits this long for a connection, then answers 503
+    # (core/db_outage.py): seconds of queueing would only pile requests up behind an outage.
+    "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "0.8")),
 }
+# Check each pooled connection as it is handed out (psycopg_pool's check_connection): after a
+# database restart, dead connections are replaced instead of failing the request that got them.
+_db["CONN_HEALTH_CHECKS"] = True
 _db["ATOMIC_REQUESTS"] = True
 # Each test run gets its own test database, so runs sharing one server never collide.
 _db["TEST"] = {"NAME": os.environ.get("YALLS_TEST_DATABASE", f"test_{_db['NAME']}_{os.getpid()}")}

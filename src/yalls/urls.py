@@ -49,3 +49,5 @@ urlpatterns = [
 
 # A body Django finds too large while a middleware reads it (CSRF) arrives here as a 400: say 413.
 handler400 = "yalls.core.input_guard.bad_request"
+# Errors raised outside views (middleware): a database outage answers 503, the rest 500.
+handler500 = "yalls.core.db_outage.server_error"

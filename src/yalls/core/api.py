@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from yalls.core.db_outage import database_unavailable, outage_response
 from yalls.core.errors import DomainError, domain_error_response, problem_response
 from yalls.core.input_guard import contains_unstorable, too_large_response
 from yalls.core.pagination import MAX_PAGE_SIZE
@@ -264,6 +265,8 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def _unexpected(request, exc):
+        if database_unavailable(exc):
+            return outage_response(request)  # 503 + Retry-After, not a 500
         log.exception("unhandled API error")
         return problem_response(
             status=500, code="server.error", title=_("Internal error"),
