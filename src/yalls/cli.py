@@ -107,7 +107,9 @@ def cmd_up(args) -> int:
     children = [
         subprocess.Popen(
             [python, "-m", "uvicorn", "yalls.asgi:application", "--host", args.host, "--port", str(args.port),
-             "--no-access-log", "--lifespan", "off", "--timeout-graceful-shutdown", "5"],
+             "--no-access-log", "--lifespan", "off", "--timeout-graceful-shutdown", "5",
+             # uvicorn would otherwise take X-Forwarded-For from any local client as the address.
+             "--no-proxy-headers"],
             env=env,
             start_new_session=True,
         ),
