@@ -197,9 +197,24 @@ async def record_job_failure(call_next, context, worker):
         raise
 
 
+def _worker_connector_in_system_role():
+    """The worker's own queue connection (fetch, finish, LISTEN) logs in as the app role like
+    everything else, which can do nothing by itself: start its sessions in the system role.
+    (A startup option, not a SET: nothing on these connections ever enters a member context.)"""
+    from procrastinate import psycopg_connector
+    from procrastinate.contrib.django import utils
+
+    params = utils.connector_params("default")
+    role = f"-c role={settings.YALLS_DB_SYSTEM_ROLE}"
+    params["options"] = f"{params.get('options', '')} {role}".strip()
+    return psycopg_connector.PsycopgConnector(kwargs=params)
+
+
 def on_app_ready(procrastinate_app) -> None:
     """PROCRASTINATE_ON_APP_READY: worker defaults for every `yalls worker`."""
     from yalls.core.ops.metrics import slow_query_task_middleware
+
+    procrastinate_app.connector.get_worker_connector = _worker_connector_in_system_role
 
     procrastinate_app.worker_defaults = {
         **procrastinate_app.worker_defaults,
