@@ -69,7 +69,9 @@ def reposts_of_member(viewer, member) -> QuerySet[Post]:
 def posts_tagged(viewer, tag: str) -> QuerySet[Post]:
     """Posts carrying #tag (stored lower-case, without the '#'), as the viewer may see them."""
     tag = tag.lstrip("#").strip().lower()
-    return _with_card_data(visible_posts(viewer, Post.objects.filter(tags__tag=tag)))
+    return _with_card_data(
+        visible_posts(viewer, Post.objects.filter(tags__tag=tag), drop_muted=True)
+    )
 
 
 def posts_of_entity(viewer, entity: Entity) -> QuerySet[Post]:
@@ -79,7 +81,7 @@ def posts_of_entity(viewer, entity: Entity) -> QuerySet[Post]:
     ).distinct()
     # distinct() and keyset ordering don't mix with joins: narrow by ids instead.
     return _with_card_data(
-        visible_posts(viewer, Post.objects.filter(pk__in=on_entity.values("pk")))
+        visible_posts(viewer, Post.objects.filter(pk__in=on_entity.values("pk")), drop_muted=True)
     )
 
 

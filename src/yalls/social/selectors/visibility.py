@@ -5,18 +5,44 @@ followers and they follow its author (or the entity it was posted as), or it is 
 entity members and they belong to the entity it was posted as or to an entity it appears on
 (an approved target). Blocks hide everything both ways. Drafts and scheduled posts are the
 author's alone.
+
+Lists also leave out what the viewer hid (the post, and reposts of it) and, in lists that mix
+authors (an entity's page, a #tag, feeds), what they muted: a muted member's posts and posts as a
+muted entity. Opening one post (`can_see_post`) ignores hides and mutes: the viewer asked for it.
 """
 
 import uuid
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from yalls.social.models import Follow, Post, PostMedia, PostTarget
+from yalls.social.models import Follow, Hide, Mute, Post, PostMedia, PostTarget
 from yalls.social.selectors.relations import blocked_ids
 
 
-def visible_posts(viewer, qs: QuerySet[Post] | None = None) -> QuerySet[Post]:
-    """`qs` narrowed to the published posts this viewer (a member, or None/anonymous) may see."""
+def visible_posts(
+    viewer, qs: QuerySet[Post] | None = None, *, drop_muted: bool = False
+) -> QuerySet[Post]:
+    """`qs` narrowed to the published posts this viewer (a member, or None/anonymous) may see in a
+    list: without the posts they hid (or reposts of them), and with `drop_muted` without what they
+    muted."""
+    qs = _visible(viewer, qs)
+    viewer_id = getattr(viewer, "pk", None) if getattr(viewer, "is_authenticated", False) else None
+    if not viewer_id:
+        return qs
+    hidden = Hide.objects.filter(member_id=viewer_id, kind=Hide.Kind.POST).values("ref_id")
+    qs = qs.exclude(pk__in=hidden).exclude(repost_of_id__in=hidden)
+    if drop_muted:
+        muted = Mute.objects.filter(muter_id=viewer_id)
+        qs = qs.exclude(
+            author_id__in=muted.filter(target_kind=Follow.TargetKind.MEMBER).values("target_id")
+        ).exclude(
+            as_entity_id__in=muted.filter(target_kind=Follow.TargetKind.ENTITY).values("target_id")
+        )
+    return qs
+
+
+def _visible(viewer, qs: QuerySet[Post] | None) -> QuerySet[Post]:
+    """The rule itself: published posts this viewer may see, hides and mutes aside."""
     qs = Post.objects.all() if qs is None else qs
     qs = qs.filter(deleted_at__isnull=True, state=Post.State.PUBLISHED)
     public = Q(visibility=Post.Visibility.PUBLIC)
@@ -66,7 +92,7 @@ def can_see_post(viewer, post: Post) -> bool:
         viewer is None or not getattr(viewer, "is_authenticated", False)
     ):
         return True
-    return visible_posts(viewer, Post.objects.filter(pk=post.pk)).exists()
+    return _visible(viewer, Post.objects.filter(pk=post.pk)).exists()
 
 
 def post_media_file_visible(viewer, name: str) -> bool:
