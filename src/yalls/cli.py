@@ -71,13 +71,34 @@ def cmd_worker(args) -> int:
     from django.core.management import call_command
 
     django.setup()
+    from django.db import connections
+
     options = [f"--concurrency={args.concurrency}"]
     if args.queues:
         options.append(f"--queues={args.queues}")
     # SIGTERM/SIGINT: stop fetching, let running jobs finish (a job still running when the
     # supervisor gives up and SIGKILLs is handed back by the stalled-job sweeper).
-    call_command("procrastinate", "worker", *options)
-    return 0
+    # The worker stops when it loses the database (a restart, a failover): start it again with
+    # backoff instead of exiting, so a database restart is ridden through, not a dead worker.
+    failures = 0
+    while True:
+        started = time.monotonic()
+        try:
+            call_command("procrastinate", "worker", *options)
+            return 0  # asked to stop
+        except Exception as exc:  # any crash: log it, back off, start again
+            if time.monotonic() - started > RESTART_RESET_SECONDS:
+                failures = 0
+            delay = _backoff(failures)
+            failures += 1
+            print(
+                f"· worker stopped ({exc.__class__.__name__}: {str(exc)[:200]}); "
+                f"starting again in {delay:.1f}s",
+                file=sys.stderr,
+                flush=True,
+            )
+            connections.close_all()
+            time.sleep(delay)
 
 
 def cmd_serve(args) -> int:
@@ -95,6 +116,65 @@ def cmd_serve(args) -> int:
     return 0  # not reached
 
 
+RESTART_RESET_SECONDS = 60.0  # a child that ran this long starts its backoff from scratch
+RESTART_MAX_DELAY_SECONDS = 30.0
+
+
+def _backoff(failures: int) -> float:
+    """0.5 s, 1 s, 2 s, ... capped: fast enough to ride out a database restart, slow enough not to
+    spin on a child that cannot start."""
+    return min(RESTART_MAX_DELAY_SECONDS, 0.5 * (2**failures))
+
+
+class _Child:
+    """One supervised process of `yalls up`: started, watched, started again when it dies."""
+
+    def __init__(self, name: str, argv: list[str], env: dict):
+        self.name, self.argv, self.env = name, argv, env
+        self.process: subprocess.Popen | None = None
+        self.failures = 0
+        self.started_at = 0.0
+        self.restart_at: float | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.argv, env=self.env, start_new_session=True)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def watch(self) -> None:
+        now = time.monotonic()
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                print(f"· starting {self.name} again", flush=True)
+                self.start()
+            return
+        code = self.process.poll() if self.process is not None else None
+        if code is None:
+            return
+        if now - self.started_at > RESTART_RESET_SECONDS:
+            self.failures = 0
+        delay = _backoff(self.failures)
+        self.failures += 1
+        self.restart_at = now + delay
+        print(
+            f"· {self.name} exited with code {code}; starting it again in {delay:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def terminate(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+
+    def wait_or_kill(self, deadline: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
 def cmd_up(args) -> int:
     if _production():
         return _refuse_in_production("start `yalls up` (embedded database and demo data)")
@@ -105,16 +185,18 @@ def cmd_up(args) -> int:
     env = dict(os.environ)
     python = sys.executable
     children = [
-        subprocess.Popen(
+        _Child(
+            "web",
             [python, "-m", "uvicorn", "yalls.asgi:application", "--host", args.host, "--port", str(args.port),
              "--no-access-log", "--lifespan", "off", "--timeout-graceful-shutdown", "5",
              # uvicorn would otherwise take X-Forwarded-For from any local client as the address.
              "--no-proxy-headers"],
-            env=env,
-            start_new_session=True,
+            env,
         ),
-        subprocess.Popen([python, "-m", "yalls.cli", "worker"], env=env, start_new_session=True),
+        _Child("worker", [python, "-m", "yalls.cli", "worker"], env),
     ]  # fmt: skip
+    for child in children:
+        child.start()
     print(
         f"\n  yalls is up: http://{args.host}:{args.port}   (Ctrl-C stops everything)\n", flush=True
     )
@@ -128,18 +210,18 @@ def cmd_up(args) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        while not stopping and all(child.poll() is None for child in children):
+        # A child that dies is started again (with backoff); only Ctrl-C/SIGTERM stops yalls,
+        # and never because a child failed does the database go down under the others.
+        while not stopping:
+            for child in children:
+                child.watch()
             time.sleep(0.3)
     finally:
         for child in children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+            child.terminate()
         deadline = time.time() + 10
         for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.time()))
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
+            child.wait_or_kill(deadline)
         if started_db:
             from yalls.core import embedded_db
 
