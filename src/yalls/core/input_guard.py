@@ -59,7 +59,7 @@ def json_depth_exceeds(value, limit: int = MAX_JSON_DEPTH) -> bool:
 
 
 class JsonParser(Parser):
-    """django-ninja's body parser with the edge's limits. Ninja wraps what this raises in a 400
+    """django-ninja's body parser with a depth limit. Ninja wraps what this raises in a 400
     HttpError; the API's handler answers with the DomainError's own code (see core.api)."""
 
     def parse_body(self, request):
@@ -69,11 +69,8 @@ class JsonParser(Parser):
             raise _too_deep() from exc
         if json_depth_exceeds(data):
             raise _too_deep()
-        if contains_unstorable(data):
-            raise DomainError(
-                "request.bad_character",
-                _("Text can't contain NUL characters or unpaired UTF-16 surrogates."),
-            )
+        # NUL and lone surrogates are the input schemas' to refuse (core.api.Input): a 422 that
+        # names the field.
         return data
 
 

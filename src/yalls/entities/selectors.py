@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from yalls.accounts.models import User
 from yalls.core.errors import NotFound
+from yalls.core.identifiers import uuid_parse
 from yalls.entities import errors
 from yalls.entities.models import Entity, EntityKind, EntityMember
 
@@ -150,10 +151,9 @@ def propagation_edges(entity) -> list[Edge]:
 
 def access_edge(member: User | None, entity: Entity, edge_id) -> Edge:
     """An edge touching the entity, or edge.not_found (also for a malformed id)."""
-    try:
-        UUID(str(edge_id))
-    except ValueError as exc:
-        raise NotFound(errors.EDGE_NOT_FOUND, _("No such relation.")) from exc
+    edge_id = uuid_parse(edge_id)
+    if edge_id is None:
+        raise NotFound(errors.EDGE_NOT_FOUND, _("No such relation."))
     edge = edges_touching(entity).filter(pk=edge_id).first()
     if edge is None:
         raise NotFound(errors.EDGE_NOT_FOUND, _("No such relation."))

@@ -9,13 +9,12 @@ member and filters on them explicitly, on top of row-level security.
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yalls.core.errors import DomainError, NotFound
+from yalls.core.identifiers import uuid_parse
 from yalls.core.pagination import Page, paginate
 from yalls.notifications.models import Lane, Notification
 from yalls.notifications.rules import shown_q
@@ -120,10 +119,9 @@ def drawer_lanes(member, *, per_lane: int = DRAWER_PER_LANE, now=None) -> dict[s
 
 def access_notification(member, notification_id) -> Notification:
     """One of the member's own notifications, or not-found (also for a malformed id)."""
-    try:
-        pk = notification_id if isinstance(notification_id, UUID) else UUID(str(notification_id))
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise NotFound("notifications.not_found", _("No such notification.")) from exc
+    pk = uuid_parse(notification_id)
+    if pk is None:
+        raise NotFound("notifications.not_found", _("No such notification."))
     found = Notification.objects.filter(recipient_id=member.pk, pk=pk).first()
     if found is None:
         raise NotFound("notifications.not_found", _("No such notification."))

@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.urls import NoReverseMatch, reverse
 
 from yalls.accounts.models import User
+from yalls.core.identifiers import uuid_parse
 from yalls.core.pagination import Page, paginate
 from yalls.entities.models import Entity
 from yalls.social.models import Block, Favorite, Follow, Hide, Mute, Pin, Post
@@ -139,12 +140,9 @@ def member_by_ref(ref) -> User | None:
     ref = str(ref or "").strip().lstrip("@")
     if not ref:
         return None
-    try:
-        return User.objects.filter(pk=UUID(ref), is_active=True).first()
-    except ValueError:
-        return (
-            User.objects.annotate(ci=Lower("handle")).filter(ci=ref.lower(), is_active=True).first()
-        )
+    if (pk := uuid_parse(ref)) is not None:
+        return User.objects.filter(pk=pk, is_active=True).first()
+    return User.objects.annotate(ci=Lower("handle")).filter(ci=ref.lower(), is_active=True).first()
 
 
 def entity_by_ref(ref, *, include_archived: bool = False) -> Entity | None:
@@ -159,10 +157,9 @@ def entity_by_ref(ref, *, include_archived: bool = False) -> Entity | None:
         if include_archived
         else Entity.objects.filter(archived_at__isnull=True)
     )
-    try:
-        return qs.filter(pk=UUID(ref)).first()
-    except ValueError:
-        return qs.annotate(ci=Lower("handle")).filter(ci=ref.lower()).first()
+    if (pk := uuid_parse(ref)) is not None:
+        return qs.filter(pk=pk).first()
+    return qs.annotate(ci=Lower("handle")).filter(ci=ref.lower()).first()
 
 
 # --- favorites ---------------------------------------------------------------------------------
@@ -195,9 +192,8 @@ def favorite_state(member, kind: str, ref_id) -> bool:
     if _viewer_id(member) is None:
         return False
     # The htmx button asks this after a refused toggle, with whatever id the form carried.
-    try:
-        ref_id = ref_id if isinstance(ref_id, UUID) else UUID(str(ref_id))
-    except ValueError:
+    ref_id = uuid_parse(ref_id)
+    if ref_id is None:
         return False
     return Favorite.objects.filter(member=member, kind=kind, ref_id=ref_id).exists()
 

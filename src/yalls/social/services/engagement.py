@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from yalls.accounts.models import User
 from yalls.core.audit.services import audit_record
 from yalls.core.errors import DomainError, Forbidden, NotFound
+from yalls.core.identifiers import uuid_parse
 from yalls.entities.models import Entity, EntityMember
 from yalls.social import errors
 from yalls.social.models import Block, Favorite, Follow, Hide, Mute, Pin, Post
@@ -43,10 +44,10 @@ def _lock(*parts) -> None:
 
 
 def _uuid(value, *, code: str, message: str, field: str | None = None) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise NotFound(code, message, field=field) from exc
+    parsed = uuid_parse(value)
+    if parsed is None:
+        raise NotFound(code, message, field=field)
+    return parsed
 
 
 # --- favorites ---------------------------------------------------------------------------------
@@ -105,10 +106,7 @@ def favorites_check(*, member: User, kind: str, ids: Sequence) -> dict[str, bool
         )
     parsed: dict[str, UUID | None] = {}
     for raw in ids:
-        try:
-            parsed[str(raw)] = UUID(str(raw))
-        except ValueError:
-            parsed[str(raw)] = None
+        parsed[str(raw)] = uuid_parse(raw)
     found = set(
         Favorite.objects.filter(
             member=member, kind=kind, ref_id__in=[u for u in parsed.values() if u]
@@ -218,12 +216,9 @@ def _pin_spec(member: User, raw: Mapping, index: int, known: dict[tuple, Pin]) -
     raw_ref = raw.get("ref_id")
     ref_id = None
     if raw_ref not in (None, ""):
-        try:
-            ref_id = raw_ref if isinstance(raw_ref, UUID) else UUID(str(raw_ref))
-        except ValueError as exc:
-            raise _pin_error(
-                errors.PIN_REF_NOT_FOUND, _("That id is not valid."), index, "ref_id"
-            ) from exc
+        ref_id = uuid_parse(raw_ref)
+        if ref_id is None:
+            raise _pin_error(errors.PIN_REF_NOT_FOUND, _("That id is not valid."), index, "ref_id")
     if kind in (Pin.Kind.POST, Pin.Kind.HORSE):
         if ref_id is None:
             raise _pin_error(
