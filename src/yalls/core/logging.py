@@ -1,5 +1,6 @@
 """JSON log lines with the request id and hashed member, and personal data scrubbed."""
 
+import ipaddress
 import json
 import logging
 import re
@@ -17,8 +18,36 @@ _SCRUBBERS = [
         ),
         r"\1\2[redacted]",
     ),
-    (re.compile(r"(?<![\w.])\+?\d[\d ()./-]{7,}\d(?![\w.])"), "[phone]"),
+    # IP addresses before phone numbers: "203.0.113.9" is digits and dots too. The candidates are
+    # confirmed by `ipaddress`, so a time ("23:58:26") or a version is left alone.
+    (
+        re.compile(
+            r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})"
+            r"(?:%\w+)?(?![\w:])"
+            r"|(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\w|\.\d)"
+        ),
+        lambda match: "[ip]" if _is_ip(match.group()) else match.group(),
+    ),
+    # A phone number: digits with spaces, brackets, dots or dashes, but not an ISO date; ten digits
+    # at least (eight after a "+"), so durations and versions stay.
+    (
+        re.compile(r"(?<![\w.:])(?!\d{4}-\d\d-\d\d(?!\d))\+?\d[\d ().-]{7,}\d(?![\w.:])"),
+        lambda match: "[phone]" if _is_phone(match.group()) else match.group(),
+    ),
 ]
+
+
+def _is_phone(text: str) -> bool:
+    digits = sum(c.isdigit() for c in text)
+    return digits >= (8 if text.startswith("+") else 10)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def scrub(text: str) -> str:
