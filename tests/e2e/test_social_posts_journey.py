@@ -91,6 +91,9 @@ def test_compose_propagate_approve_and_repost(page: Page, browser, live_server, 
     # 2. Maya cross-posts to a brand she doesn't manage: it waits for the brand's approval.
     page.goto("/compose")
     page.get_by_label("What's happening?").fill(BRAND_POST)
+    # Cross-posting sits behind its toggle until wanted.
+    expect(page.get_by_label("Other entities")).to_be_hidden()
+    page.get_by_text("Also post to other entities").click()
     page.get_by_label("Other entities").fill("prairie_saddlery")
     page.get_by_role("button", name="Post", exact=True).click()
     expect(page.get_by_role("region", name="Appears on")).to_contain_text("Waiting for approval")

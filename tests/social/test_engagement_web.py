@@ -135,9 +135,21 @@ def test_pin_board_owner_editor_and_visitor_read_only(alice, bob):
     client.post("/me/pins/add", {"kind": "post", "post": post.pk, "title": ""})
     client.post("/me/pins/add", {"kind": "link", "title": "Shop", "url": "https://shop.example"})
     bad = client.post(
-        "/me/pins/add", {"kind": "link", "title": "Bad", "url": "http://x.org"}, follow=True
+        "/me/pins/add",
+        {"kind": "link", "title": "Bad", "url": "http://x.org", "next": "/@alice"},
+        follow=True,
     )
-    assert "Couldn&#x27;t pin that" in bad.content.decode()
+    # The form comes back open, with what was typed and the reason under the link field.
+    html = bad.content.decode()
+    assert '<details class="details pins-add" open>' in html
+    assert 'value="Bad"' in html and 'value="http://x.org"' in html
+    assert '<option value="link" selected>' in html
+    assert 'id="pin-url-error"' in html and 'aria-invalid="true"' in html
+    assert "data-focus-first-error" in html
+    assert bad.redirect_chain[-1][0].endswith("#pin-add-form")
+    # ...once: the next visit shows a fresh, closed form.
+    again = client.get("/@alice").content.decode()
+    assert 'pins-add" open' not in again and 'value="http://x.org"' not in again
     assert [p.title for p in Pin.objects.filter(member=alice)] == ["Clear round!", "Shop"]
     owner = client.get("/@alice").content.decode()
     assert "data-pins-board" in owner and "pins.js" in owner and "Move down" in owner

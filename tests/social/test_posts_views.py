@@ -89,6 +89,11 @@ def test_compose_bad_input_rerenders_with_field_errors(maya):
         response.status_code == 400
         and "No entity has the handle @ghost_place" in response.content.decode()
     )
+    # Reported under the field it was typed in, not the checkbox list above it.
+    assert response.context["form"].errors["other_targets"] == [
+        "No entity has the handle @ghost_place."
+    ]
+    assert "targets" not in response.context["form"].errors
     images = [png(f"{i}.png", (8, 8)) for i in range(11)]
     response = client.post(
         "/compose", {"body": "hi", "visibility": "public", "images": images, "action": "publish"}

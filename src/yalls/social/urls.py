@@ -13,3 +13,6 @@ urlpatterns += post_urls  # compose draft/preview, /p/<id>, /entities/<handle>/a
 from yalls.social.views.follows import urlpatterns as follow_list_urls  # noqa: E402
 
 urlpatterns += follow_list_urls  # /@handle/followers, /@handle/following
+from yalls.social.views.mentions import urlpatterns as mention_urls  # noqa: E402
+
+urlpatterns += mention_urls  # /compose/mentions (the composer's @mention suggestions)

@@ -15,7 +15,7 @@ from django import template
 from django.utils.translation import gettext_lazy
 
 from yalls.core.errors import DomainError
-from yalls.social.models import Block, Favorite, Follow
+from yalls.social.models import Block, Favorite, Follow, Pin
 from yalls.social.selectors import engagement as selectors
 from yalls.social.selectors import relations
 from yalls.social.services.engagement import MAX_PINS
@@ -32,6 +32,9 @@ FAVORITE_SECTIONS = [
     ("listing", gettext_lazy("Favorite listings")),
 ]
 FAVORITES_PER_SECTION = 6
+# A refused "Add a pin" comes back through the session: what was typed, the field, the reason.
+PIN_FORM_SESSION_KEY = "yalls_pin_form"
+PIN_FORM_FIELDS = ("kind", "post", "horse", "title", "url")
 
 
 def _user(context):
@@ -154,7 +157,15 @@ def pins_board(context, member):
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),
         "pin_error": context.get("pin_error"),
+        "pin_form": _pin_form_once(context) if is_me else None,
+        "pin_kinds": Pin.Kind.choices,
     }
+
+
+def _pin_form_once(context):
+    request = context.get("request")
+    session = getattr(request, "session", None)
+    return session.pop(PIN_FORM_SESSION_KEY, None) if session is not None else None
 
 
 @register.inclusion_tag("social/engagement_favorites_tab.html", takes_context=True)

@@ -20,7 +20,11 @@ from yalls.core.http import redirect_back
 from yalls.core.ratelimit import rate_limit
 from yalls.social.selectors import engagement as selectors
 from yalls.social.services import engagement as services
-from yalls.social.templatetags.social_engagement import follow_controls_context
+from yalls.social.templatetags.social_engagement import (
+    PIN_FORM_FIELDS,
+    PIN_FORM_SESSION_KEY,
+    follow_controls_context,
+)
 
 
 def _fail(request, exc: DomainError, fallback: str = "/"):
@@ -192,8 +196,19 @@ def pin_add(request):
             url=request.POST.get("url", ""),
         )
     except DomainError as exc:
-        messages.error(request, _("Couldn't pin that: %(message)s") % {"message": exc.message})
-        return redirect_back(request, _profile_url(request))
+        # Back on the profile, the form reopens with what was typed and the reason beside the
+        # field it concerns (the board reads this once; see pins_board).
+        field = exc.field if exc.field in PIN_FORM_FIELDS else None
+        if field is None and kind in ("post", "horse") and exc.field in ("ref_id", "ref"):
+            field = kind
+        request.session[PIN_FORM_SESSION_KEY] = {
+            "values": {name: request.POST.get(name, "")[:500] for name in PIN_FORM_FIELDS},
+            "field": field,
+            "error": exc.message,
+        }
+        response = redirect_back(request, _profile_url(request))
+        response["Location"] = response["Location"].split("#")[0] + "#pin-add-form"
+        return response
     messages.success(request, _("Pinned to your profile."))
     return redirect_back(request, _profile_url(request))
 

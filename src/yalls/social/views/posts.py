@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from yalls.core.errors import DomainError
 from yalls.core.identifiers import uuid_parse
 from yalls.entities.selectors import access_entity, member_role
+from yalls.social import errors
 from yalls.social.models import Post
 from yalls.social.selectors import posts as selectors
 from yalls.social.services import media as media_services
@@ -111,6 +112,16 @@ def _apply_error(form: forms.Form, exc: DomainError) -> None:
     field = exc.field if exc.field in form.fields else None
     if exc.field == "as_entity" and "as_entity" not in form.fields:
         field = None
+    # The checkboxes list real, reachable entities: an unknown or refused handle was typed into
+    # "Other entities", so that is where the member looks for the message.
+    typed = form.cleaned_data.get("other_targets") if hasattr(form, "cleaned_data") else ""
+    if (
+        exc.field == "targets"
+        and exc.code in (errors.TARGET_UNKNOWN, errors.TARGET_NOT_ALLOWED)
+        and "other_targets" in form.fields
+        and (typed or "").strip()
+    ):
+        field = "other_targets"
     form.add_error(field, exc.message)
 
 

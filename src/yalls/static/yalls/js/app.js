@@ -49,10 +49,13 @@
   // (e) A form that comes back with errors moves focus to its first invalid field (the error is
   // beside it), so the member doesn't have to hunt for it 1,500 px down the page.
   document.addEventListener("DOMContentLoaded", function () {
-    var invalid = document.querySelector(
-      "main form [aria-invalid='true'], main form .field-error + input, main form [data-error-field]"
-    );
-    if (!invalid) return;
+    var invalid = document.querySelector("main form [aria-invalid='true']");
+    if (!invalid) {
+      // A form-wide error (no single field to blame): bring its message into view instead.
+      invalid = document.querySelector("main form .form-errors");
+      if (!invalid) return;
+      invalid.setAttribute("tabindex", "-1");
+    }
     invalid.scrollIntoView({ block: "center" });
     invalid.focus({ preventScroll: true });
   });

@@ -139,7 +139,94 @@
     });
   }
 
+  // @mention autocomplete: typing "@ma" lists matching handles under the text box (a combobox:
+  // arrows move, Enter or Tab picks, Escape closes); picking writes "@handle " into the text.
+  function setupMentions(form) {
+    var url = form.getAttribute("data-mention-url");
+    var textarea = form.querySelector('textarea[name="body"]');
+    if (!url || !textarea) return;
+    var list = document.createElement("ul");
+    list.id = "mention-list";
+    list.className = "mention-list";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Mention suggestions");
+    list.hidden = true;
+    textarea.parentNode.insertBefore(list, textarea.nextSibling);
+    textarea.setAttribute("role", "combobox");
+    textarea.setAttribute("aria-autocomplete", "list");
+    textarea.setAttribute("aria-controls", list.id);
+    textarea.setAttribute("aria-expanded", "false");
+    var active = -1, timer = null, asked = "";
+
+    function typedMention() {
+      var before = textarea.value.slice(0, textarea.selectionStart);
+      var match = /(^|[^\w@])@([A-Za-z0-9_]{1,30})$/.exec(before);
+      return match ? match[2] : null;
+    }
+    function options() { return list.querySelectorAll('[role="option"]'); }
+    function close() {
+      list.hidden = true; list.innerHTML = ""; active = -1;
+      textarea.setAttribute("aria-expanded", "false");
+      textarea.removeAttribute("aria-activedescendant");
+    }
+    function highlight(index) {
+      var items = options();
+      if (!items.length) return;
+      active = (index + items.length) % items.length;
+      items.forEach(function (item, i) { item.setAttribute("aria-selected", i === active ? "true" : "false"); });
+      textarea.setAttribute("aria-activedescendant", items[active].id);
+    }
+    function pick(item) {
+      var handle = item.getAttribute("data-handle");
+      var caret = textarea.selectionStart;
+      var before = textarea.value.slice(0, caret).replace(/@[A-Za-z0-9_]*$/, "@" + handle + " ");
+      textarea.value = before + textarea.value.slice(caret);
+      textarea.selectionStart = textarea.selectionEnd = before.length;
+      close();
+      textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      textarea.focus();
+    }
+    function ask() {
+      var typed = typedMention();
+      if (!typed) { close(); return; }
+      if (typed === asked && !list.hidden) return;
+      asked = typed;
+      fetch(url + "?q=" + encodeURIComponent(typed), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          if (typedMention() !== typed) return;
+          list.innerHTML = html;
+          var items = options();
+          if (!items.length) { close(); return; }
+          items.forEach(function (item, i) { item.id = "mention-option-" + i; });
+          list.hidden = false;
+          textarea.setAttribute("aria-expanded", "true");
+          highlight(0);
+        })
+        .catch(close);
+    }
+    textarea.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 150);
+    });
+    textarea.addEventListener("keydown", function (event) {
+      if (list.hidden) return;
+      if (event.key === "ArrowDown") { event.preventDefault(); highlight(active + 1); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active - 1); }
+      else if (event.key === "Enter" || event.key === "Tab") {
+        var items = options();
+        if (active >= 0 && items[active]) { event.preventDefault(); pick(items[active]); }
+      } else if (event.key === "Escape") { event.preventDefault(); close(); }
+    });
+    list.addEventListener("mousedown", function (event) {
+      var item = event.target.closest('[role="option"]');
+      if (item) { event.preventDefault(); pick(item); }
+    });
+    textarea.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+
   document.querySelectorAll("form[data-composer]").forEach(function (form) {
+    setupMentions(form);
     setupCounter(form);
     setupAutosave(form);
     setupPreview(form);
