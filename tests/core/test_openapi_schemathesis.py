@@ -2,8 +2,9 @@
 check, positive and negative data, as a signed-in member with a Bearer token, so a drift between
 what the API says and what it does fails CI.
 
-The run is deterministic (a fixed seed, derandomized) and bounded (a few examples per operation),
-so it stays well under a minute on two cores.
+The run is deterministic (a fixed seed, derandomized) and bounded (4 examples per operation, the
+examples and fuzzing phases), about a minute on two cores. ST_PHASES / ST_MAX_EXAMPLES widen a
+local run (the coverage and stateful phases take minutes); SCHEMATHESIS_OUTPUT keeps its report.
 """
 
 import json
@@ -16,13 +17,11 @@ import pytest
 
 from tests.factories import PASSWORD, EntityFactory, MemberFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 SEED = 20261201
 MAX_EXAMPLES = int(os.environ.get("ST_MAX_EXAMPLES", "4"))
-# Every check this schemathesis version offers (`all`), listed in the failure message on a drift.
-CHECKS = "all"
-RUN_TIMEOUT_SECONDS = 300
+PHASES = os.environ.get("ST_PHASES", "examples,fuzzing")
+CHECKS = "all"  # every check the installed schemathesis offers, plus ours (schemathesis_hooks.py)
+RUN_TIMEOUT_SECONDS = int(os.environ.get("ST_TIMEOUT", "300"))
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
@@ -61,6 +60,7 @@ def bearer(live_server, entity_kinds) -> str:
     return token
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_api_does_what_its_openapi_says(live_server, bearer, tmp_path: Path):
     report = tmp_path / "report.ndjson"
     command = [
@@ -74,7 +74,7 @@ def test_the_api_does_what_its_openapi_says(live_server, bearer, tmp_path: Path)
         "--mode",
         "all",
         "--phases",
-        os.environ.get("ST_PHASES", "examples,coverage,fuzzing"),
+        PHASES,
         "--max-examples",
         str(MAX_EXAMPLES),
         "--seed",
@@ -113,4 +113,26 @@ def test_the_api_does_what_its_openapi_says(live_server, bearer, tmp_path: Path)
     assert result.returncode == 0, f"schemathesis found drifts:\n{summary}\n{result.stderr[-3000:]}"
     assert "No issues found" in result.stdout or "passed" in result.stdout, summary
     assert report.exists() and report.stat().st_size > 0
-    _ = json  # the ndjson report stays in tmp_path for a failing run's debugging
+
+
+def test_our_check_fails_only_a_parser_refusal_of_schema_valid_input():
+    from types import SimpleNamespace
+
+    from tests.core.schemathesis_hooks import schema_valid_input_passes_the_parser as check
+
+    def case(positive: bool):
+        mode = SimpleNamespace(is_positive=positive)
+        return SimpleNamespace(
+            meta=SimpleNamespace(generation=SimpleNamespace(mode=mode)),
+            operation=SimpleNamespace(label="PATCH /api/v1/me"),
+        )
+
+    def response(status: int, code: str):
+        body = {"code": code}
+        return SimpleNamespace(status_code=status, json=lambda: body, text=json.dumps(body))
+
+    with pytest.raises(AssertionError, match="Schema-valid input refused"):
+        check(None, response(422, "request.validation_failed"), case(positive=True))
+    assert check(None, response(422, "pin.url_invalid"), case(positive=True)) is None
+    assert check(None, response(422, "request.validation_failed"), case(positive=False)) is None
+    assert check(None, response(400, "request.bad"), case(positive=True)) is None
