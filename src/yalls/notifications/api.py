@@ -55,7 +55,7 @@ class UnreadCounts(Schema):
 
 
 class MarkReadIn(Input):
-    ids: list[str] = Field(min_length=1, max_length=services.MARK_READ_MAX)
+    ids: list[UUID] = Field(min_length=1, max_length=services.MARK_READ_MAX)
 
 
 class MarkAllReadIn(Input):

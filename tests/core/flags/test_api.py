@@ -131,8 +131,8 @@ def test_bad_input(experiment, seeded, token):
     )
     body = assert_problem(
         post(Client(), f"{BASE}/reels_layout/conversion", {"event": "Not OK"}, token=token),
-        400,
-        "experiment.event_invalid",
+        422,  # the documented pattern: the parser refuses it before the service does
+        "request.validation_failed",
     )
     assert body["errors"][0]["field"] == "event"
     assert_problem(

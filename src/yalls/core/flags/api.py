@@ -32,7 +32,12 @@ class ExposureOut(Schema):
 
 
 class ConversionIn(Input):
-    event: str = Field(max_length=64, description="A name such as `checkout` or `follow.created`")
+    # The service's own rule (services.EVENT_PATTERN), stated so the document and parser agree.
+    event: str = Field(
+        max_length=64,
+        pattern=r"^[a-z][a-z0-9_.]{0,63}$",
+        description="A name such as `checkout` or `follow.created`",
+    )
 
 
 class ConversionOut(Schema):
