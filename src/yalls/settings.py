@@ -164,6 +164,10 @@ _db.setdefault("OPTIONS", {})["pool"] = {
     # While PostgreSQL is down a request waits this long for a connection, then answers 503
     # (core/db_outage.py): seconds of queueing would only pile requests up behind an outage.
     "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "0.8")),
+    # psycopg_pool retries a failed connect with doubling delays for this long, then gives up and
+    # lets the next request start afresh: short, so the pool is back seconds after the database
+    # (the default, 5 minutes of doubling, left it waiting ~16 s after a 30 s restart).
+    "reconnect_timeout": float(os.environ.get("DB_POOL_RECONNECT_TIMEOUT", "3")),
 }
 # Check each pooled connection as it is handed out (psycopg_pool's check_connection): after a
 # database restart, dead connections are replaced instead of failing the request that got them.
