@@ -2,12 +2,11 @@
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yalls.accounts.models import TIMEZONE_CHOICES
 from yalls.core.errors import DomainError
-from yalls.core.handles import handle_is_available, handle_validate
+from yalls.core.handles import handle_conflict, handle_validate
 
 # The languages we ship catalogues for, each named in itself (settings.LANGUAGES).
 LANGUAGE_CHOICES = list(settings.LANGUAGES)
@@ -28,10 +27,9 @@ def clean_handle_value(value: str, *, owner_id=None) -> str:
         handle = handle_validate(value)
     except DomainError as exc:
         raise forms.ValidationError(exc.message, code=exc.code) from exc
-    if not handle_is_available(handle, except_owner_id=owner_id):
-        raise forms.ValidationError(
-            _("@%(handle)s is already taken.") % {"handle": handle}, code="handle.taken"
-        )
+    conflict = handle_conflict(handle, except_owner_id=owner_id)
+    if conflict is not None:
+        raise forms.ValidationError(conflict.message, code=conflict.code)
     return handle
 
 

@@ -1,4 +1,5 @@
-"""The shared @handle namespace: validation, claiming, renaming and resolving."""
+"""The shared @handle namespace: validation, claiming, renaming and resolving, and the look-alike
+check (a new handle may not share the TS #39 skeleton of one already taken)."""
 
 import re
 from uuid import UUID
@@ -33,26 +34,62 @@ def handle_validate(handle: str) -> str:
     return handle
 
 
-def handle_is_available(handle: str, *, except_owner_id: UUID | None = None) -> bool:
-    qs = Handle.objects.annotate(ci=Lower("handle")).filter(ci=handle.lower())
+# Handles are ASCII (HANDLE_RE), so of Unicode TS #39's confusables table only its ASCII rows can
+# ever apply; they are these, applied after lower-casing because handles are case-blind (so the
+# capital I of "Iiam_tack" and the l of "liam_tack" meet in one class, and so do i and 1).
+# docs/adr/0007-handle-skeletons.md says why this is a short map and not a library.
+_SKELETON_SEQUENCES = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+_SKELETON_CHARACTERS = str.maketrans({"i": "l", "1": "l", "|": "l", "0": "o"})
+
+
+def handle_skeleton(handle: str) -> str:
+    """The form two handles share when they look alike: `Iiam_tack`, `liam_tack` and `1iam_tack`
+    are all "llam_tack"; `adm1n_ava` and `admin_ava` are both "admln_ava"."""
+    skeleton = handle.strip().lstrip("@").lower().translate(_SKELETON_CHARACTERS)
+    for sequence, prototype in _SKELETON_SEQUENCES:
+        skeleton = skeleton.replace(sequence, prototype)
+    return skeleton
+
+
+def handle_conflict(handle: str, *, except_owner_id: UUID | None = None) -> Conflict | None:
+    """Why `handle` can't be claimed (taken, or a look-alike of one taken), or None."""
+    qs = Handle.objects.filter(skeleton=handle_skeleton(handle))
     if except_owner_id:
         qs = qs.exclude(owner_id=except_owner_id)
-    return not qs.exists()
+    existing = qs.values_list("handle", flat=True).first()
+    if existing is None:
+        return None
+    if existing.lower() == handle.lower():
+        return Conflict(
+            "handle.taken", _("@%(handle)s is already taken.") % {"handle": handle}, field="handle"
+        )
+    return Conflict(
+        "handle.confusable",
+        _("@%(handle)s looks too much like @%(existing)s, which is taken. Pick another.")
+        % {"handle": handle, "existing": existing},
+        field="handle",
+    )
+
+
+def handle_is_available(handle: str, *, except_owner_id: UUID | None = None) -> bool:
+    return handle_conflict(handle, except_owner_id=except_owner_id) is None
 
 
 def handle_claim(*, handle: str, kind: str, owner_id: UUID) -> str:
-    """Claim (or move) the owner's handle; raises handle.taken when someone else has it in any case."""
+    """Claim (or move) the owner's handle; raises handle.taken when someone else has it in any
+    case, handle.confusable when it only looks like theirs."""
     handle = handle_validate(handle)
-    if not handle_is_available(handle, except_owner_id=owner_id):
-        raise Conflict(
-            "handle.taken", _("@%(handle)s is already taken.") % {"handle": handle}, field="handle"
-        )
+    conflict = handle_conflict(handle, except_owner_id=owner_id)
+    if conflict is not None:
+        raise conflict
     try:
         with transaction.atomic():
             Handle.objects.update_or_create(
-                kind=kind, owner_id=owner_id, defaults={"handle": handle}
+                kind=kind,
+                owner_id=owner_id,
+                defaults={"handle": handle, "skeleton": handle_skeleton(handle)},
             )
-    except IntegrityError as exc:  # lost a race with a concurrent claim
+    except IntegrityError as exc:  # lost a race with a concurrent claim (the unique skeleton)
         raise Conflict(
             "handle.taken", _("@%(handle)s is already taken.") % {"handle": handle}, field="handle"
         ) from exc

@@ -16,6 +16,9 @@ class Handle(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     handle = models.CharField(max_length=30)
+    # core.handles.handle_skeleton(handle): unique, so two look-alike handles can't both exist.
+    # (Look-alikes claimed before the check keep a suffixed skeleton: migration 0002.)
+    skeleton = models.CharField(max_length=64)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     owner_id = models.UUIDField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -23,6 +26,7 @@ class Handle(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("handle"), name="core_handle_unique_ci"),
+            models.UniqueConstraint(fields=["skeleton"], name="core_handle_unique_skeleton"),
             models.UniqueConstraint(fields=["kind", "owner_id"], name="core_handle_one_per_owner"),
         ]
 
