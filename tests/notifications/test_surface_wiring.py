@@ -2,9 +2,13 @@
 cross-post approval asked and decided, link verified. Each tells the right person once, never
 the actor, and a repeated event (toggle twice, edit, re-check) does not notify again."""
 
+import json
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from tests.factories import EntityFactory, MemberFactory
 from yalls.accounts.linked_accounts import providers, services
@@ -13,7 +17,7 @@ from yalls.core.errors import DomainError
 from yalls.entities.models import EntityMember
 from yalls.notifications.models import Notification
 from yalls.social.models import PostTarget
-from yalls.social.services import engagement, posts
+from yalls.social.services import engagement, posts, targets
 
 pytestmark = pytest.mark.django_db
 
@@ -81,9 +85,7 @@ def test_favorite_post_and_entity_once_and_grouped(maya, liam):
     farm = EntityFactory(actor=maya, display_name="Oak Farm")
     engagement.favorite_toggle(member=liam, kind="entity", ref_id=farm.pk)
     (entity_fav,) = sent("social.favorite", target_type="entity")
-    assert (
-        entity_fav.recipient_id == maya.pk and entity_fav.title == "Liam Tack favorited Oak Farm"
-    )
+    assert entity_fav.recipient_id == maya.pk and entity_fav.title == "Liam Tack favorited Oak Farm"
 
 
 def test_refused_favorite_sends_nothing(maya, liam):
@@ -159,7 +161,7 @@ def test_crosspost_approval_asked_and_decided(maya, liam):
         for n in asked
     )
     target = PostTarget.objects.get(post=post, entity=brand)
-    posts.target_decide(actor=ava, entity=brand, target_id=target.pk, approve=True)
+    targets.target_decide(actor=ava, entity=brand, target_id=target.pk, approve=True)
     (decided,) = sent("social.approval_decided")
     assert decided.recipient_id == liam.pk and decided.actor_id == ava.pk
     assert decided.title == "Stranger Brand approved your post"
@@ -175,9 +177,43 @@ def test_crosspost_declined_and_own_entities_ask_nobody(maya, liam):
     # Approved at once on my own entity (no request to myself); the stranger's owner is asked.
     assert [n.recipient_id for n in sent("social.approval_requested")] == [maya.pk]
     target = PostTarget.objects.get(post=post, entity=brand)
-    posts.target_decide(actor=maya, entity=brand, target_id=target.pk, approve=False)
+    targets.target_decide(
+        actor=maya, entity=brand, target_id=target.pk, approve=False, reason="Off topic here"
+    )
+    # The author hears only once the manager's undo window has passed: a delayed job does it.
+    assert sent("social.approval_decided") == []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT args, scheduled_at > now() FROM procrastinate_jobs WHERE task_name LIKE %s",
+            ["%target_rejection_announce"],
+        )
+        ((args, later),) = cursor.fetchall()
+    args = json.loads(args) if isinstance(args, str) else args
+    assert later and args["target_id"] == str(target.pk) and args["reason"] == "Off topic here"
+    assert targets.target_rejection_announce(**args) is True  # what the worker runs
     (decided,) = sent("social.approval_decided")
     assert decided.title == "Stranger Brand declined your post"
+    assert decided.body.startswith("Reason: Off topic here")
+
+
+def test_an_undone_rejection_is_never_announced(maya, liam):
+    brand = EntityFactory(actor=maya, handle="undo_brand", display_name="Undo Brand")
+    post = posts.post_create(author=liam, body="x", targets=["undo_brand"])
+    target = PostTarget.objects.get(post=post, entity=brand)
+    targets.target_decide(actor=maya, entity=brand, target_id=target.pk, approve=False)
+    targets.target_reject_undo(actor=maya, entity=brand, target_id=target.pk, now=timezone.now())
+    target.refresh_from_db()
+    assert target.status == "pending" and target.decided_at is None
+    args = {"target_id": str(target.pk), "actor_id": str(maya.pk), "reason": ""}
+    assert targets.target_rejection_announce(**args) is False
+    assert sent("social.approval_decided") == []
+    # Later than the window, undo is refused (the author has been told).
+    targets.target_decide(actor=maya, entity=brand, target_id=target.pk, approve=False)
+    target.refresh_from_db()
+    late = target.decided_at + timedelta(seconds=targets.REJECT_UNDO_SECONDS + 1)
+    with pytest.raises(DomainError) as caught:
+        targets.target_reject_undo(actor=maya, entity=brand, target_id=target.pk, now=late)
+    assert caught.value.code == "target.undo_expired"
 
 
 def _page_linking_back(member):

@@ -255,6 +255,36 @@ def test_approval_queue_page(maya):
     assert editor_client.get("/entities/big_brand/approvals").status_code == 403
 
 
+def test_reject_asks_to_confirm_takes_a_reason_and_can_be_undone(maya):
+    member, _client = maya
+    owner = MemberFactory(display_name="Brand Owner")
+    EntityFactory(actor=owner, handle="reject_brand", display_name="Reject Brand", kind="brand")
+    post = services.post_create(author=member, body="Please share", targets=["reject_brand"])
+    target = post.targets.get()
+    owner_client = Client()
+    owner_client.force_login(owner)
+    queue = owner_client.get("/entities/reject_brand/approvals").content.decode()
+    # Reject is a second step with an optional reason, not a one-click button.
+    assert '<details class="reject-menu">' in queue and 'name="reason"' in queue
+    response = owner_client.post(
+        f"/entities/reject_brand/approvals/{target.pk}/reject",
+        {"reason": "We only share our own riders"},
+        follow=True,
+    )
+    target.refresh_from_db()
+    assert target.status == "rejected"
+    page = response.content.decode()
+    assert "The author will be told in a few seconds." in page
+    assert f'action="/entities/reject_brand/approvals/{target.pk}/undo"' in page
+    assert "data-undo-seconds=" in page
+
+    undone = owner_client.post(f"/entities/reject_brand/approvals/{target.pk}/undo", follow=True)
+    target.refresh_from_db()
+    assert target.status == "pending"
+    assert "waiting for a decision again" in undone.content.decode()
+    assert "Please share" in undone.content.decode()  # back in the queue
+
+
 def test_a_tag_link_finds_the_posts_carrying_it(client):
     author, other = MemberFactory(), MemberFactory()
     services.post_create(author=author, body="First canter of the year #SpringRide")

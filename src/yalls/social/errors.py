@@ -25,6 +25,7 @@ TARGET_NOT_ALLOWED = "target.not_allowed"
 TARGET_NOT_MANAGER = "target.not_manager"
 TARGET_NOT_FOUND = "target.not_found"
 TARGET_ALREADY_DECIDED = "target.already_decided"
+TARGET_UNDO_EXPIRED = "target.undo_expired"
 
 # --- favorites, pins, follows, blocks, mutes, hides ---
 FAVORITE_NOT_FOUND = "favorite.not_found"

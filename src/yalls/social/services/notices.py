@@ -248,8 +248,9 @@ def _approval_request_notify(target, post, author, entity, manager) -> None:
     )
 
 
-def approval_decided(*, target: PostTarget, actor: User) -> None:
-    """The post's author hears whether an entity took their cross-post."""
+def approval_decided(*, target: PostTarget, actor: User, reason: str = "") -> None:
+    """The post's author hears whether an entity took their cross-post (and why not, when the
+    manager gave a reason)."""
     recipient = _active(target.post.author_id)
     if recipient is None:
         return
@@ -260,15 +261,18 @@ def approval_decided(*, target: PostTarget, actor: User) -> None:
             if verdict == "approved"
             else _("%(entity)s declined your post")
         ) % {"entity": target.entity.display_name}
-        _approval_decided_notify(target, actor, recipient, title, verdict)
+        body = _excerpt(target.post.body)
+        if reason:
+            body = _("Reason: %(reason)s") % {"reason": reason} + "\n" + body
+        _approval_decided_notify(target, actor, recipient, title, verdict, body)
 
 
-def _approval_decided_notify(target, actor, recipient, title, verdict) -> None:
+def _approval_decided_notify(target, actor, recipient, title, verdict, body) -> None:
     notify(
         recipient=recipient,
         kind="social.approval_decided",
         title=title,
-        body=_excerpt(target.post.body),
+        body=body,
         link=_post_url(target.post_id),
         actor=actor,
         target_type="post_target",

@@ -24,6 +24,7 @@ from yalls.accounts.models import User
 from yalls.core.audit.services import audit_record
 from yalls.core.errors import Conflict, DomainError, Forbidden, NotFound
 from yalls.core.identifiers import uuid_parse
+from yalls.entities import selectors as entity_selectors
 from yalls.entities.models import Edge, Entity, EntityMember
 from yalls.social import errors
 from yalls.social.models import (
@@ -164,16 +165,7 @@ def targets_plan(
         elif entity.id in managed:
             plans.append(TargetPlan(entity, PostTarget.Status.APPROVED, "managed"))
         else:
-            edge = (
-                Edge.objects.filter(
-                    status=Edge.Status.ACCEPTED,
-                    allow_crosspost=True,
-                    target=entity,
-                    source_id__in=sources,
-                )
-                .order_by("created_at", "id")
-                .first()
-            )
+            edge = entity_selectors.crosspost_edge(sources, entity)
             if edge is not None:
                 plans.append(TargetPlan(entity, PostTarget.Status.APPROVED, "edge_crosspost", edge))
             else:
@@ -207,17 +199,7 @@ def propagation_walk(
     hops: list[Hop] = []
     while frontier:
         depth_of = {eid: depth for eid, depth in frontier}
-        edges = list(
-            Edge.objects.filter(
-                source_id__in=depth_of.keys(),
-                status=Edge.Status.ACCEPTED,
-                auto_propagate=True,
-                target__archived_at__isnull=True,
-            )
-            .exclude(target_id__in=taken)
-            .select_related("target", "target__kind")
-            .order_by("created_at", "id")
-        )
+        edges = entity_selectors.propagation_edges(list(depth_of), exclude=taken)
         blocked = blocked_owner_ids(author_id, {e.target.owner_id for e in edges})
         next_frontier = []
         for edge in edges:
@@ -315,9 +297,11 @@ def require_manager(actor: User, entity: Entity) -> None:
 
 @transaction.atomic
 def target_decide(
-    *, actor: User, entity: Entity, target_id: UUID | str, approve: bool
+    *, actor: User, entity: Entity, target_id: UUID | str, approve: bool, reason: str = ""
 ) -> PostTarget:
-    """Approve or reject a pending target on the entity. Approval auto-propagates."""
+    """Approve or reject a pending target on the entity. Approval auto-propagates and tells the
+    author at once; a rejection (with its optional reason) reaches the author only after
+    REJECT_UNDO_SECONDS, so the manager can take it back (target_reject_undo) meanwhile."""
     require_manager(actor, entity)
     target = None
     if uuid_parse(target_id) is not None:
@@ -351,5 +335,70 @@ def target_decide(
             "propagated": [str(t.entity_id) for t in propagated],
         },
     )
-    notices.approval_decided(target=target, actor=actor)
+    if approve:
+        notices.approval_decided(target=target, actor=actor)
+    else:
+        from yalls.social.tasks import target_rejection_announce
+
+        target_rejection_announce.configure(schedule_in={"seconds": REJECT_UNDO_SECONDS}).defer(
+            target_id=str(target.pk),
+            actor_id=str(actor.pk),
+            reason=" ".join((reason or "").split())[:REJECT_REASON_MAX],
+        )
     return target
+
+
+REJECT_UNDO_SECONDS = 10
+REJECT_REASON_MAX = 500
+
+
+@transaction.atomic
+def target_reject_undo(*, actor: User, entity: Entity, target_id: UUID | str, now) -> PostTarget:
+    """Take back a rejection within REJECT_UNDO_SECONDS: the request waits again and the author,
+    who hasn't been told yet, never hears of it."""
+    require_manager(actor, entity)
+    target = None
+    if uuid_parse(target_id) is not None:
+        target = (
+            PostTarget.objects.select_for_update(of=("self",))
+            .filter(pk=uuid_parse(target_id), entity=entity)
+            .first()
+        )
+    if target is None:
+        raise NotFound(errors.TARGET_NOT_FOUND, _("No such request on this entity."))
+    too_late = (
+        target.status != PostTarget.Status.REJECTED
+        or target.decided_at is None
+        or (now - target.decided_at).total_seconds() > REJECT_UNDO_SECONDS
+    )
+    if too_late:
+        raise Conflict(
+            errors.TARGET_UNDO_EXPIRED,
+            _("Too late to undo: the author has been told."),
+        )
+    target.status = PostTarget.Status.PENDING
+    target.decided_by, target.decided_at = None, None
+    target.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="target.rejection_undone",
+        target_type="post_target",
+        target_id=target.pk,
+        metadata={"post": str(target.post_id), "entity": entity.handle},
+    )
+    return target
+
+
+def target_rejection_announce(*, target_id: UUID | str, actor_id: UUID | str, reason: str) -> bool:
+    """Tell the author their cross-post was declined (with the manager's reason), unless the
+    rejection was undone meanwhile. Safe to run twice: the notification has a dedupe key."""
+    target = (
+        PostTarget.objects.select_related("post", "entity")
+        .filter(pk=uuid_parse(target_id), status=PostTarget.Status.REJECTED)
+        .first()
+    )
+    actor = User.objects.filter(pk=uuid_parse(actor_id)).first()
+    if target is None or actor is None or target.post.deleted_at is not None:
+        return False
+    notices.approval_decided(target=target, actor=actor, reason=reason)
+    return True

@@ -2,12 +2,15 @@
 post page (/p/<id>) with repost, edit and delete, and an entity's approval queue. Thin: parse,
 call one service or selector, render. The composer works without JavaScript."""
 
+from datetime import datetime, timedelta
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -358,7 +361,19 @@ def approvals(request, handle):
     entity = access_entity(request.user, handle)
     queue = list(selectors.approval_queue(request.user, entity).order_by("-created_at")[:50])
     selectors.cards_prepare(request.user, [t.post for t in queue])
-    return render(request, "social/approvals.html", {"entity": entity, "queue": queue})
+    return render(
+        request,
+        "social/approvals.html",
+        {
+            "entity": entity,
+            "queue": queue,
+            "undo": _undo_offer(request, entity),
+            "reason_max": target_services.REJECT_REASON_MAX,
+        },
+    )
+
+
+REJECT_UNDO_SESSION_KEY = "yalls_reject_undo"
 
 
 @login_required
@@ -369,24 +384,65 @@ def approval_decide(request, handle, target_id, decision):
     entity = access_entity(request.user, handle)
     approve = decision == "approve"
     try:
-        target_services.target_decide(
-            actor=request.user, entity=entity, target_id=target_id, approve=approve
+        target = target_services.target_decide(
+            actor=request.user,
+            entity=entity,
+            target_id=target_id,
+            approve=approve,
+            reason=request.POST.get("reason", ""),
         )
     except DomainError as exc:
         if exc.status == 403:
             raise
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request,
-            (
+        if approve:
+            messages.success(
+                request,
                 _("Approved: the post now appears on %(entity)s.")
-                if approve
-                else _("Rejected: the post will not appear on %(entity)s.")
+                % {"entity": entity.display_name},
             )
-            % {"entity": entity.display_name},
-        )
+        else:
+            # The queue shows "Rejected" with an Undo button until the window closes.
+            request.session[REJECT_UNDO_SESSION_KEY] = {
+                "target": str(target.pk),
+                "entity": entity.handle,
+                "until": (
+                    timezone.now() + timedelta(seconds=target_services.REJECT_UNDO_SECONDS)
+                ).isoformat(),
+            }
     return redirect("post_approvals", handle=entity.handle)
+
+
+@login_required
+@require_POST
+def approval_undo(request, handle, target_id):
+    entity = access_entity(request.user, handle)
+    request.session.pop(REJECT_UNDO_SESSION_KEY, None)
+    try:
+        target_services.target_reject_undo(
+            actor=request.user, entity=entity, target_id=target_id, now=timezone.now()
+        )
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Undone: the post is waiting for a decision again."))
+    return redirect("post_approvals", handle=entity.handle)
+
+
+def _undo_offer(request, entity) -> dict | None:
+    """The rejection just made here, while it can still be undone (shown once, then it expires)."""
+    offer = request.session.get(REJECT_UNDO_SESSION_KEY)
+    if not offer or offer.get("entity") != entity.handle:
+        return None
+    until = datetime.fromisoformat(offer["until"])
+    left = (until - timezone.now()).total_seconds()
+    if left <= 0:
+        request.session.pop(REJECT_UNDO_SESSION_KEY, None)
+        return None
+    return {"target": offer["target"], "seconds": max(1, int(left))}
 
 
 urlpatterns = [
@@ -397,6 +453,11 @@ urlpatterns = [
     path("p/<uuid:post_id>/edit", post_edit, name="post_edit"),
     path("p/<uuid:post_id>/delete", post_delete, name="post_delete"),
     path("entities/<str:handle>/approvals", approvals, name="post_approvals"),
+    path(
+        "entities/<str:handle>/approvals/<uuid:target_id>/undo",
+        approval_undo,
+        name="post_approval_undo",
+    ),
     path(
         "entities/<str:handle>/approvals/<uuid:target_id>/<str:decision>",
         approval_decide,

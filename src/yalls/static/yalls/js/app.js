@@ -60,6 +60,12 @@
     invalid.focus({ preventScroll: true });
   });
 
+  // (f) An undo bar (data-undo-seconds) goes away when its window closes: the server would refuse.
+  document.querySelectorAll("[data-undo-seconds]").forEach(function (bar) {
+    var seconds = parseInt(bar.getAttribute("data-undo-seconds"), 10) || 0;
+    setTimeout(function () { bar.hidden = true; }, seconds * 1000);
+  });
+
   // (d) <details data-menu>: Escape or a click elsewhere closes an open menu (it works without
   // JS as a plain disclosure); Escape returns focus to its summary.
   document.addEventListener("click", function (event) {
