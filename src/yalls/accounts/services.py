@@ -24,6 +24,7 @@ from yalls.core.errors import Conflict, DomainError, Forbidden, Unauthorized
 from yalls.core.handles import handle_claim
 from yalls.core.images import image_field_replace, image_square_thumbnail
 from yalls.core.models import Handle
+from yalls.core.names import name_clean
 
 LOCALES = {code for code, _ in settings.LANGUAGES}
 
@@ -48,7 +49,7 @@ def _validate_locale(code: str) -> str:
 
 
 def _validate_display_name(name: str, fallback: str) -> str:
-    name = (name or "").strip() or fallback
+    name = name_clean(name) or fallback
     if len(name) > 80:
         raise DomainError(
             "profile.display_name_too_long",

@@ -14,6 +14,7 @@ from yalls.core.errors import Conflict, DomainError, Forbidden, NotFound
 from yalls.core.handles import handle_claim
 from yalls.core.images import image_field_replace, image_square_thumbnail
 from yalls.core.models import Handle
+from yalls.core.names import name_clean
 from yalls.entities import errors
 from yalls.entities.models import Entity, EntityKind, EntityMember, Horse
 from yalls.entities.selectors import member_role
@@ -111,7 +112,7 @@ def entity_create(
     **horse_fields,
 ) -> Entity:
     """Create an entity owned by the actor (who becomes its owner member)."""
-    display_name = (display_name or "").strip()
+    display_name = name_clean(display_name)
     if not display_name:
         raise DomainError(
             "entity.display_name_required", _("Give the entity a name."), field="display_name"
@@ -158,11 +159,12 @@ def entity_update(
     if handle is not None and handle != entity.handle:
         entity.handle = handle_claim(handle=handle, kind=Handle.Kind.ENTITY, owner_id=entity.id)
     if display_name is not None:
-        if not display_name.strip():
+        display_name = name_clean(display_name)
+        if not display_name:
             raise DomainError(
                 "entity.display_name_required", _("Give the entity a name."), field="display_name"
             )
-        entity.display_name = display_name.strip()[:80]
+        entity.display_name = display_name[:80]
     if bio is not None:
         entity.bio = bio.strip()
     if metadata is not None:
