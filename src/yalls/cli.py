@@ -80,13 +80,32 @@ def cmd_worker(args) -> int:
     # supervisor gives up and SIGKILLs is handed back by the stalled-job sweeper).
     # The worker stops when it loses the database (a restart, a failover): start it again with
     # backoff instead of exiting, so a database restart is ridden through, not a dead worker.
+    import logging
+
+    class _SideTaskFailure(logging.Handler):
+        """Procrastinate stops cleanly (returns) when a side task such as its LISTEN connection
+        dies with the database: that stop is a failure to restart from, not a requested one."""
+
+        failed = False
+
+        def emit(self, record):
+            if getattr(record, "action", "") == "side_task_failed":
+                self.failed = True
+
+    watcher = _SideTaskFailure()
+    logging.getLogger("procrastinate.worker").addHandler(watcher)
     failures = 0
     while True:
         started = time.monotonic()
+        watcher.failed = False
         try:
             call_command("procrastinate", "worker", *options)
-            return 0  # asked to stop
-        except Exception as exc:  # any crash: log it, back off, start again
+            if not watcher.failed:
+                return 0  # asked to stop (SIGTERM/SIGINT)
+            raise RuntimeError("a worker side task (the job listener) failed")
+        except (Exception, SystemExit) as exc:  # procrastinate's command exits 1 on a DB error
+            if isinstance(exc, SystemExit) and exc.code in (0, None) and not watcher.failed:
+                return 0
             if time.monotonic() - started > RESTART_RESET_SECONDS:
                 failures = 0
             delay = _backoff(failures)
