@@ -127,26 +127,48 @@ def edge_requests_incoming(entity) -> QuerySet[Edge]:
     return _edges(False).filter(target_id=_entity_id(entity), status=Edge.Status.PENDING)
 
 
-def crosspost_allowed(source_entity, target_entity) -> bool:
-    """True when the source's posts may target the other entity without approval: an accepted
-    edge source → target with allow_crosspost, and the target not archived."""
-    return Edge.objects.filter(
-        source_id=_entity_id(source_entity),
-        target_id=_entity_id(target_entity),
-        status=Edge.Status.ACCEPTED,
-        allow_crosspost=True,
-        target__archived_at__isnull=True,
-    ).exists()
+def _entity_ids(entities) -> list:
+    """One entity or id, or several, as a list of ids."""
+    if isinstance(entities, (Entity, UUID, str)):
+        entities = [entities]
+    return [_entity_id(e) for e in entities]
 
 
-def propagation_edges(entity) -> list[Edge]:
-    """Accepted auto_propagate edges from the entity to live (non-archived) targets: where a post
-    approved on it is copied next. The caller bounds depth and skips targets already reached."""
-    return list(
-        edges_from(entity)
-        .filter(auto_propagate=True, target__archived_at__isnull=True)
-        .order_by("type", "created_at", "id")
+def crosspost_edge(sources, target) -> Edge | None:
+    """The oldest accepted `allow_crosspost` edge from the source (or any of several sources) to
+    the target, if the target is not archived: posts by those sources may target it without
+    approval."""
+    return (
+        Edge.objects.filter(
+            source_id__in=_entity_ids(sources),
+            target_id=_entity_id(target),
+            status=Edge.Status.ACCEPTED,
+            allow_crosspost=True,
+            target__archived_at__isnull=True,
+        )
+        .order_by("created_at", "id")
+        .first()
     )
+
+
+def crosspost_allowed(source_entity, target_entity) -> bool:
+    return crosspost_edge(source_entity, target_entity) is not None
+
+
+def propagation_edges(sources, *, exclude=()) -> list[Edge]:
+    """Accepted auto_propagate edges from the entity (or any of several, one query for a whole
+    breadth-first level) to live (non-archived) targets not in `exclude`, oldest first, targets
+    loaded: where a post approved on them is copied next. The caller bounds the depth."""
+    return list(
+        edges_from_any(sources)
+        .filter(auto_propagate=True, target__archived_at__isnull=True)
+        .exclude(target_id__in=list(exclude))
+    )
+
+
+def edges_from_any(sources) -> QuerySet[Edge]:
+    """Accepted edges whose source is any of these entities, oldest first."""
+    return _edges(True).filter(source_id__in=_entity_ids(sources)).order_by("created_at", "id")
 
 
 def access_edge(member: User | None, entity: Entity, edge_id) -> Edge:

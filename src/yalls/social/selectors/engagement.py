@@ -63,8 +63,9 @@ def _post_url(post: Post) -> str:
 
 
 def visible_post_queryset(viewer, qs: QuerySet[Post]) -> QuerySet[Post]:
-    """Posts of `qs` this viewer may see: the one visibility rule of the posts area."""
-    return visible_posts(viewer, qs)
+    """Posts of `qs` this viewer may see: the one visibility rule of the posts area. A favorite,
+    pin or hide refers to a post; a post the viewer hid is still one they may refer to."""
+    return visible_posts(viewer, qs, drop_hidden=False)
 
 
 def _resolve_posts(viewer, ids: list[UUID]) -> dict[UUID, Target]:

@@ -20,14 +20,19 @@ from yalls.social.selectors.relations import blocked_ids
 
 
 def visible_posts(
-    viewer, qs: QuerySet[Post] | None = None, *, drop_muted: bool = False
+    viewer,
+    qs: QuerySet[Post] | None = None,
+    *,
+    drop_muted: bool = False,
+    drop_hidden: bool = True,
 ) -> QuerySet[Post]:
     """`qs` narrowed to the published posts this viewer (a member, or None/anonymous) may see in a
     list: without the posts they hid (or reposts of them), and with `drop_muted` without what they
-    muted."""
+    muted. `drop_hidden=False` is for resolving what a member refers to (their hides page must
+    still name the posts they hid)."""
     qs = _visible(viewer, qs)
     viewer_id = getattr(viewer, "pk", None) if getattr(viewer, "is_authenticated", False) else None
-    if not viewer_id:
+    if not viewer_id or not drop_hidden:
         return qs
     hidden = Hide.objects.filter(member_id=viewer_id, kind=Hide.Kind.POST).values("ref_id")
     qs = qs.exclude(pk__in=hidden).exclude(repost_of_id__in=hidden)
