@@ -1,8 +1,9 @@
 """The demo world, loaded idempotently (running it twice changes nothing)."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from yalls.accounts import services as account_services
 from yalls.accounts.models import User
@@ -10,6 +11,8 @@ from yalls.entities import services as entity_services
 from yalls.entities.models import Entity
 
 DEMO_PASSWORD = "ride-on-2026"  # noqa: S105 - the published demo password
+# The foal's foaling date: the latest 28 March by the seeding day (see _last_spring).
+LAST_SPRING = object()
 
 MEMBERS = [
     # email, handle, display name, role, timezone, bio
@@ -54,13 +57,21 @@ ENTITIES = [
     ("liam@yalls.local", "bnb_youth", "Bit & Bridle Youth", "brand", "Tack sized for young riders.", {}, {"parent_brand": "bit_and_bridle"}),
     ("maya@yalls.local", "thunder_road", "Thunder Road", "horse", "Sire. AQHA stallion, barrel-bred.", {"breed": "Quarter Horse", "sex": "stallion", "colour": "Bay", "foaling_date": date(2014, 4, 2), "registration_number": "AQHA-5512034"}, {}),
     ("maya@yalls.local", "moonlight_belle", "Moonlight Belle", "horse", "Dam. Quiet, kind, fast.", {"breed": "Quarter Horse", "sex": "mare", "colour": "Gray", "foaling_date": date(2015, 5, 19), "registration_number": "AQHA-5630877"}, {}),
-    ("maya@yalls.local", "little_thunder", "Little Thunder", "horse", "This spring's colt out of Moonlight Belle by Thunder Road.", {"breed": "Quarter Horse", "sex": "colt", "colour": "Bay roan", "foaling_date": date(2026, 3, 28), "registration_number": ""}, {"sire": "thunder_road", "dam": "moonlight_belle"}),
+    ("maya@yalls.local", "little_thunder", "Little Thunder", "horse", "Colt out of Moonlight Belle by Thunder Road, foaled one March morning.", {"breed": "Quarter Horse", "sex": "colt", "colour": "Bay roan", "foaling_date": LAST_SPRING, "registration_number": ""}, {"sire": "thunder_road", "dam": "moonlight_belle"}),
     ("producer@yalls.local", "prairie_classic", "Prairie Classic Events", "event_organiser", "Barrel races and ranch rodeos across the Front Range.", {}, {"season": "April–October"}),
 ]  # fmt: skip
 
 
+def _last_spring(today: date) -> date:
+    """28 March of this year, or of last year before then: the foal is always this season's, and
+    never foaled in the future whatever day the world is seeded."""
+    this_year = date(today.year, 3, 28)
+    return this_year if this_year <= today else date(today.year - 1, 3, 28)
+
+
 @transaction.atomic
-def seed_world() -> dict:
+def seed_world(*, now: datetime | None = None) -> dict:
+    today = (now or timezone.now()).date()
     created = {"members": 0, "entities": 0}
     by_email = {}
     for email, handle, name, role, tz, bio in MEMBERS:
@@ -83,7 +94,8 @@ def seed_world() -> dict:
             kind=kind,
             bio=bio,
             metadata=metadata,
-            **horse,
+            now=now,
+            **{k: _last_spring(today) if v is LAST_SPRING else v for k, v in horse.items()},
         )
         created["entities"] += 1
     created["contacts"] = _seed_contacts(by_email)

@@ -1,7 +1,7 @@
 """Every write of the entities domain: create, edit, archive, restore, transfer, members."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -70,7 +70,7 @@ def _validate_metadata(metadata) -> dict:
     return metadata
 
 
-def _apply_horse(entity: Entity, horse_fields: dict) -> None:
+def _apply_horse(entity: Entity, horse_fields: dict, *, now: datetime | None) -> None:
     given = {k: v for k, v in horse_fields.items() if k in HORSE_FIELDS}
     if not entity.kind.is_horse:
         if any(v not in (None, "") for v in given.values()):
@@ -80,7 +80,8 @@ def _apply_horse(entity: Entity, horse_fields: dict) -> None:
             )
         return
     foaling = given.get("foaling_date")
-    if isinstance(foaling, date) and foaling > timezone.localdate():
+    # "The future" is judged in the acting member's zone (the active one), at `now`.
+    if isinstance(foaling, date) and foaling > timezone.localdate(now or timezone.now()):
         raise DomainError(
             errors.FOALING_DATE_FUTURE,
             _("A foaling date can't be in the future."),
@@ -109,6 +110,7 @@ def entity_create(
     bio: str = "",
     metadata: dict | None = None,
     avatar=None,
+    now: datetime | None = None,
     **horse_fields,
 ) -> Entity:
     """Create an entity owned by the actor (who becomes its owner member)."""
@@ -128,7 +130,7 @@ def entity_create(
     entity.handle = handle_claim(handle=handle, kind=Handle.Kind.ENTITY, owner_id=entity.id)
     entity.save()
     EntityMember.objects.create(entity=entity, member=actor, role=EntityMember.Role.OWNER)
-    _apply_horse(entity, horse_fields)
+    _apply_horse(entity, horse_fields, now=now)
     if thumbnail is not None:  # the file is written last, once every check has passed
         entity.avatar.save("avatar.webp", thumbnail, save=True)
     return entity
@@ -145,6 +147,7 @@ def entity_update(
     metadata: dict | None = None,
     avatar=None,
     remove_avatar: bool = False,
+    now: datetime | None = None,
     **horse_fields,
 ) -> Entity:
     """Owners and managers edit; only the given fields change."""
@@ -171,7 +174,7 @@ def entity_update(
         entity.metadata = _validate_metadata(metadata)
     thumbnail = image_square_thumbnail(avatar, field="avatar") if avatar is not None else None
     if horse_fields:
-        _apply_horse(entity, horse_fields)
+        _apply_horse(entity, horse_fields, now=now)
     # The file is written last, once every check has passed; the old one goes after commit.
     image_field_replace(entity, "avatar", thumbnail, remove=remove_avatar)
     entity.save()
