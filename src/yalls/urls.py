@@ -25,6 +25,11 @@ urlpatterns = [
     path("ops/flags/", include("yalls.core.flags.urls")),
     path("ops/", include("yalls.core.ops.urls")),
     path("webhooks/", include("yalls.core.webhooks.urls")),
+    # allauth's session table would repeat our sessions page: one designed page instead.
+    path(
+        "accounts/sessions/",
+        RedirectView.as_view(pattern_name="settings_sessions", permanent=False),
+    ),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", account_views.language_set, name="set_language"),
     # The JavaScript catalog: gettext()/ngettext()/interpolate() for strings scripts write.

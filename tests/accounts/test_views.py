@@ -291,16 +291,25 @@ def test_security_page_lists_sessions_and_ending_all_signs_out_the_others(member
         member, "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
     )
     phone = sign_in(member, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148")
-    page = laptop.get("/settings/security")
+    security = laptop.get("/settings/security").content.decode()
+    # The Security page summarizes and links; the sessions page is the one designed list.
+    assert "signed in on 2 browsers and devices" in security
+    assert 'href="/settings/security/sessions"' in security and "Firefox" not in security
+    page = laptop.get("/settings/security/sessions")
     assert page.status_code == 200
     sessions = page.context["sessions"]
     assert len(sessions) == 2
-    assert [s["current"] for s in sessions].count(True) == 1
-    assert "Firefox" in page.content.decode()
+    assert sessions[0]["current"] and not sessions[1]["current"]  # this device first
+    assert {s["kind"] for s in sessions} == {"computer", "phone"}
+    html = page.content.decode()
+    assert "Firefox on Linux" in html and "This device" in html and "Sign out all other" in html
+    assert "Mozilla/5.0" not in html  # no raw user-agent strings
+    # allauth's own session table is not a second page.
+    assert laptop.get("/accounts/sessions/")["Location"] == "/settings/security/sessions"
 
     response = laptop.post("/settings/security/sessions/end", {"all": "1"})
     assert response.status_code == 302
-    assert response["Location"] == "/settings/security"
+    assert response["Location"] == "/settings/security/sessions"
     # the phone is signed out, the laptop is not
     assert phone.get(PROFILE_URL).status_code == 302
     assert laptop.get(PROFILE_URL).status_code == 200

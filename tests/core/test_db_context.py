@@ -81,7 +81,7 @@ def test_requests_run_in_the_member_context(client, two_members):
     """A web request by A reads the sessions table through RLS: only A's rows."""
     a, _ = two_members
     client.force_login(a)
-    response = client.get("/settings/security")
+    response = client.get("/settings/security/sessions")
     assert response.status_code == 200
     devices = [s["ip"] for s in response.context["sessions"]]
     assert UserSession.objects.filter(user=a).count() == len(devices)

@@ -36,12 +36,22 @@ def describe_user_agent(raw: str) -> str:
     return f"{browser} on {system}"
 
 
+def device_kind(raw: str) -> str:
+    """ "phone", "tablet" or "computer" (what the sessions page draws), from a user-agent string."""
+    if not raw:
+        return "computer"
+    agent = parse_user_agent(raw)
+    return "phone" if agent.is_mobile else "tablet" if agent.is_tablet else "computer"
+
+
 def member_sessions(member: User, *, current_session_key: str | None) -> list[dict]:
+    """The member's signed-in browsers, this one first, then by last activity."""
     rows = UserSession.objects.filter(user=member).order_by("-last_seen_at")[:50]
-    return [
+    sessions = [
         {
             "id": row.pk,
             "device": describe_user_agent(row.user_agent),
+            "kind": device_kind(row.user_agent),
             "ip": row.ip,
             "created_at": row.created_at,
             "last_seen_at": row.last_seen_at,
@@ -49,6 +59,7 @@ def member_sessions(member: User, *, current_session_key: str | None) -> list[di
         }
         for row in rows
     ]
+    return sorted(sessions, key=lambda s: not s["current"])
 
 
 def member_api_sign_ins(member: User) -> list[dict]:

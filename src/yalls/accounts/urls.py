@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.settings_profile, name="settings"),
     path("profile", views.settings_profile, name="settings_profile"),
     path("security", views.settings_security, name="settings_security"),
+    path("security/sessions", views.settings_sessions, name="settings_sessions"),
     path("security/sessions/end", views.sessions_end, name="sessions_end"),
     *linked_accounts_urls,
 ]

@@ -89,12 +89,28 @@ def settings_security(request):
         "nav_active": "settings",
         "settings_tab": "security",
         "mfa_enabled": selectors.mfa_enabled(member),
-        "sessions": selectors.member_sessions(
-            member, current_session_key=request.session.session_key
+        "session_count": len(
+            selectors.member_sessions(member, current_session_key=request.session.session_key)
         ),
         "api_sign_ins": selectors.member_api_sign_ins(member),
     }
     return render(request, "accounts/settings_security.html", context)
+
+
+@login_required
+def settings_sessions(request):
+    """Where the member is signed in: one designed page (allauth's own list redirects here)."""
+    return render(
+        request,
+        "accounts/settings_sessions.html",
+        {
+            "nav_active": "settings",
+            "settings_tab": "security",
+            "sessions": selectors.member_sessions(
+                request.user, current_session_key=request.session.session_key
+            ),
+        },
+    )
 
 
 @login_required
@@ -116,4 +132,4 @@ def sessions_end(request):
         )
         % {"count": ended},
     )
-    return redirect("settings_security")
+    return redirect("settings_sessions")
