@@ -123,14 +123,6 @@ def test_bad_lane_and_cursor_are_domain_errors(maya):
     assert exc.value.code == "pagination.bad_cursor"
 
 
-def test_drawer_lanes_latest_few_each(maya):
-    for i in range(7):
-        make_notification(maya, lane="social", minutes_ago=i)
-    make_notification(maya, lane="priority")
-    lanes = selectors.drawer_lanes(maya, per_lane=5)
-    assert [len(lanes[name]) for name in ("priority", "social", "system")] == [1, 5, 0]
-
-
 def test_access_notification_only_own(maya):
     mine = make_notification(maya)
     theirs = make_notification(MemberFactory())

@@ -108,15 +108,6 @@ def notifications_page(
     return paginate(qs, cursor=cursor or None, limit=limit)
 
 
-def drawer_lanes(member, *, per_lane: int = DRAWER_PER_LANE, now=None) -> dict[str, list]:
-    """The drawer's data: the latest few visible items of each lane (three small indexed
-    queries on the lane history index)."""
-    now = now or timezone.now()
-    return {
-        lane: notifications_page(member, lane=lane, limit=per_lane, now=now).items for lane in LANES
-    }
-
-
 def access_notification(member, notification_id) -> Notification:
     """One of the member's own notifications, or not-found (also for a malformed id)."""
     pk = uuid_parse(notification_id)

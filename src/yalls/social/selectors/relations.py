@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.db.models import Q
 
-from yalls.social.models import Block, Follow, Hide, Mute
+from yalls.social.models import Block, Follow, Mute
 
 MemberId = UUID | str
 
@@ -44,31 +44,12 @@ def blocks_made(member_id: MemberId) -> list[Block]:
     )
 
 
-def muted_targets(member_id: MemberId | None) -> dict[str, set[UUID]]:
-    """{"member": {ids}, "entity": {ids}} this member muted. Only the muter ever learns of it."""
-    result: dict[str, set[UUID]] = {kind: set() for kind in Follow.TargetKind.values}
-    if not member_id:
-        return result
-    for kind, target_id in Mute.objects.filter(muter_id=member_id).values_list(
-        "target_kind", "target_id"
-    ):
-        result.setdefault(kind, set()).add(target_id)
-    return result
-
-
 def is_muted(member_id: MemberId | None, target_kind: str, target_id: MemberId) -> bool:
     if not member_id:
         return False
     return Mute.objects.filter(
         muter_id=member_id, target_kind=target_kind, target_id=target_id
     ).exists()
-
-
-def hidden_ids(member_id: MemberId | None, kind: str) -> set[UUID]:
-    """Ids of the posts, listings or events (`kind`) this member hid from their feeds."""
-    if not member_id:
-        return set()
-    return set(Hide.objects.filter(member_id=member_id, kind=kind).values_list("ref_id", flat=True))
 
 
 def follows(member, kind: str, target_id: MemberId) -> bool:
@@ -78,17 +59,6 @@ def follows(member, kind: str, target_id: MemberId) -> bool:
     return Follow.objects.filter(
         follower_id=member.pk, target_kind=kind, target_id=target_id
     ).exists()
-
-
-def following_ids(member_id: MemberId | None, kind: str) -> set[UUID]:
-    """Ids of the members or entities this member follows (feeds read it once per page)."""
-    if not member_id:
-        return set()
-    return set(
-        Follow.objects.filter(follower_id=member_id, target_kind=kind).values_list(
-            "target_id", flat=True
-        )
-    )
 
 
 def follower_count(kind: str, target_id: MemberId) -> int:
