@@ -451,3 +451,21 @@ def test_demo_world_posts_propagate_and_wait(settings):
     repost = Post.objects.get(repost_of=foal_post)
     assert repost.author.handle == "liam_tack" and repost.body
     assert PostTarget.objects.filter(entity__handle="willow_creek", status="pending").count() == 1
+
+
+@pytest.mark.clock
+def test_scheduling_is_judged_at_the_given_now_in_the_authors_zone():
+    author = MemberFactory(timezone_name="America/Denver")
+    # 2026-11-01 is the day Denver falls back: 09:00 local is 16:00 UTC (15:00 the day before).
+    now = datetime.fromisoformat("2026-11-01T14:00:00+00:00")
+    post = services.post_create(
+        author=author, body="farrier at nine", publish_at=datetime(2026, 11, 1, 9, 0), now=now
+    )
+    assert post.state == Post.State.SCHEDULED
+    assert post.publish_at == datetime.fromisoformat("2026-11-01T16:00:00+00:00")
+    with pytest.raises(DomainError) as refused:
+        services.post_create(
+            author=author, body="too late", publish_at=datetime(2026, 11, 1, 9, 0),
+            now=now + timedelta(hours=2, seconds=30),
+        )  # fmt: skip
+    assert refused.value.code == "post.publish_at_invalid"

@@ -91,7 +91,9 @@ def _text_index(post: Post) -> None:
 # --- Scheduling -----------------------------------------------------------------------------------
 
 
-def publish_at_clean(value: datetime | None, *, member: User) -> datetime | None:
+def publish_at_clean(
+    value: datetime | None, *, member: User, now: datetime | None = None
+) -> datetime | None:
     """A naive time is read in the member's timezone; the result is UTC, at least a minute and at
     most a year ahead."""
     if value is None:
@@ -103,7 +105,7 @@ def publish_at_clean(value: datetime | None, *, member: User) -> datetime | None
             zone = zoneinfo.ZoneInfo("UTC")
         value = timezone.make_aware(value, zone)
     value = value.astimezone(zoneinfo.ZoneInfo("UTC"))
-    now = timezone.now()
+    now = now or timezone.now()
     if value < now + SCHEDULE_MIN_AHEAD:
         raise DomainError(
             errors.POST_PUBLISH_AT_INVALID,
@@ -133,10 +135,12 @@ def post_create(
     video=None,
     publish_at: datetime | None = None,
     draft: Post | None = None,
+    now: datetime | None = None,
 ) -> Post:
     """Publish a post now, or schedule it (`publish_at`; naive = the author's timezone). With
     `draft`, that draft row becomes the post (keeping its media). Everything is checked before
     anything is written; media files are written last."""
+    now = now or timezone.now()
     if draft is not None:
         draft = (
             Post.objects.select_for_update()
@@ -159,7 +163,7 @@ def post_create(
     plans = target_services.targets_plan(
         author=author, as_entity=entity, handles=targets, roles=roles
     )
-    when = publish_at_clean(publish_at, member=author)
+    when = publish_at_clean(publish_at, member=author, now=now)
     prepared, video_ready = media_prepare(draft, images, image_alts, video)
     has_media = (
         bool(prepared) or video_ready is not None or (draft is not None and draft.media.exists())
@@ -169,7 +173,6 @@ def post_create(
             errors.POST_EMPTY, _("Write something or add a photo or video."), field="body"
         )
 
-    now = timezone.now()
     post = draft or Post(author=author)
     post.body, post.visibility, post.as_entity = body, visibility, entity
     if when is not None:
