@@ -357,3 +357,32 @@ class Hide(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} hides {self.kind}:{self.ref_id}"
+
+
+class PostLinkPreview(models.Model):
+    """The card shown under a post for the first web address in it: title, description and site,
+    read by a job through the safe fetcher (accounts.safe_fetch). No remote image is stored or
+    hot-linked: the card is text, so a preview can't track readers."""
+
+    class Status(models.TextChoices):
+        READY = "ready", gettext_lazy("Ready")
+        FAILED = "failed", gettext_lazy("Failed")
+
+    post = models.OneToOneField(
+        Post, primary_key=True, on_delete=models.CASCADE, related_name="link_preview"
+    )
+    url = models.URLField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    title = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=400, blank=True)
+    site_name = models.CharField(max_length=100, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"preview of {self.url}"
+
+    @property
+    def host(self) -> str:
+        from urllib.parse import urlsplit
+
+        return (urlsplit(self.url).hostname or "").removeprefix("www.")

@@ -33,6 +33,7 @@ protect(
     _post_child("social_postmedia", "a post's images"),
     _post_child("social_postmention", "who a post mentions"),
     _post_child("social_posttag", "a post's tags"),
+    _post_child("social_postlinkpreview", "the card of a post's first web address"),
     Policies(
         "social_posttarget",
         read=_POST_VISIBLE,

@@ -1,5 +1,5 @@
-"""Jobs of the social domain: publishing scheduled posts when their time comes, and telling an
-author about a rejected cross-post once the manager's undo window has passed."""
+"""Jobs of the social domain: publishing scheduled posts when their time comes, telling an author
+about a rejected cross-post once the manager's undo window has passed, fetching link previews."""
 
 from yalls.core.jobs import tick_time, yalls_periodic, yalls_task
 from yalls.social.services import posts as post_services
@@ -19,3 +19,9 @@ def target_rejection_announce(target_id: str, actor_id: str, reason: str = "") -
     return target_services.target_rejection_announce(
         target_id=target_id, actor_id=actor_id, reason=reason
     )
+
+
+@yalls_task(queue="default", retry=3)
+def post_link_preview_fetch(post_id: str) -> bool:
+    """Deferred when a published post's body names a web address: fetch its preview card."""
+    return post_services.link_preview_fetch(post_id=post_id) is not None

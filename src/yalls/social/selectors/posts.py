@@ -19,6 +19,7 @@ def _with_card_data(qs: QuerySet[Post]) -> QuerySet[Post]:
     return qs.select_related(
         "author", "as_entity", "as_entity__kind", "repost_of", "repost_of__author",
         "repost_of__as_entity", "reposted_from", "reposted_from__author", "reposted_from__as_entity",
+        "link_preview", "repost_of__link_preview",
     ).prefetch_related(
         "mentions", "tags",
         Prefetch("media", queryset=PostMedia.objects.order_by("position")),

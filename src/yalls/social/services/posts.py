@@ -206,6 +206,7 @@ def post_create(
     )
     notices.approvals_requested(targets=targets, author=author)
     notices.mentions_published(post=post)  # a scheduled post's mentions go out when it publishes
+    link_preview_defer(post)
     return post
 
 
@@ -297,6 +298,7 @@ def post_update(
     if "body" in changed:
         _text_index(post)
         notices.mentions_published(post=post)  # only newly mentioned people hear (dedupe)
+        link_preview_defer(post)
     audit_record(
         actor=actor,
         action="post.edited",
@@ -340,6 +342,7 @@ def posts_publish_due(*, now: datetime | None = None, limit: int = 500) -> int:
                 published += 1
                 post.state = Post.State.PUBLISHED
                 notices.mentions_published(post=post)
+                link_preview_defer(post)
                 audit_record(
                     actor=None, action="post.published", target_type="post", target_id=post.pk
                 )
@@ -411,3 +414,57 @@ def repost_create(
     notices.approvals_requested(targets=targets, author=actor)
     notices.mentions_published(post=repost)
     return repost, True
+
+
+# --- Link previews -------------------------------------------------------------------------------
+# Imported here so this section stays a self-contained append.
+from yalls.social.models import PostLinkPreview  # noqa: E402
+from yalls.social.text import urls_find  # noqa: E402
+
+
+def link_preview_defer(post: Post) -> None:
+    """After a published post's body is saved: fetch the card of its first https address in a job
+    (never in the request). Nothing to do for drafts, scheduled posts or posts without a link."""
+    if post.state != Post.State.PUBLISHED or not _preview_url(post.body):
+        return
+    from yalls.social.tasks import post_link_preview_fetch
+
+    post_link_preview_fetch.defer(post_id=str(post.pk))
+
+
+def _preview_url(body: str) -> str:
+    """The first https address in the body (the safe fetcher speaks https only)."""
+    return next((u for u in urls_find(body) if u.lower().startswith("https://")), "")
+
+
+def link_preview_fetch(*, post_id, fetch=None, now=None) -> PostLinkPreview | None:
+    """Fetch and store the card of the post's first https address. Safe to run twice or after an
+    edit: the row follows the current body (and goes when the link does)."""
+    from yalls.accounts.safe_fetch import FetchError, safe_fetch
+    from yalls.social.link_preview import page_preview
+
+    fetch = fetch or safe_fetch
+    post = Post.objects.filter(pk=uuid_parse(post_id), deleted_at__isnull=True).first()
+    if post is None:
+        return None
+    url = _preview_url(post.body)
+    if not url:
+        PostLinkPreview.objects.filter(post=post).delete()
+        return None
+    preview = None
+    try:
+        result = fetch(url)
+        if result.status == 200 and result.content_type in ("text/html", "application/xhtml+xml"):
+            preview = page_preview(result.text())
+    except FetchError as exc:
+        log.info("link preview of %s failed: %s", url, exc.reason)
+    fields = {
+        "url": url,
+        "status": PostLinkPreview.Status.READY if preview else PostLinkPreview.Status.FAILED,
+        "title": preview.title if preview else "",
+        "description": preview.description if preview else "",
+        "site_name": preview.site_name if preview else "",
+        "fetched_at": now or timezone.now(),
+    }
+    row, _created = PostLinkPreview.objects.update_or_create(post=post, defaults=fields)
+    return row
