@@ -306,21 +306,22 @@ def member_role_set(*, actor: User, member: User, role: str) -> User:
         raise DomainError(
             "member.role_invalid", _("Pick member, producer, moderator or admin."), field="role"
         )
-    member = User.objects.select_for_update().get(pk=member.pk)
     if member.pk == actor.pk and role != User.Role.ADMIN:
         raise DomainError(
             "member.role_self_demotion",
             _("Ask another admin to change your own role."),
             field="role",
         )
-    previous = member.role
-    if previous != role:
-        member.role = role
-        member.save(update_fields=["role"])
-        audit_record(
-            actor=actor, action="member.role_changed", target_type="member", target_id=member.pk,
-            metadata={"from": previous, "to": role},
-        )  # fmt: skip
+    with system_context():  # another member's row: RLS lets a member write only their own
+        member = User.objects.select_for_update().get(pk=member.pk)
+        previous = member.role
+        if previous != role:
+            member.role = role
+            member.save(update_fields=["role"])
+            audit_record(
+                actor=actor, action="member.role_changed", target_type="member",
+                target_id=member.pk, metadata={"from": previous, "to": role},
+            )  # fmt: skip
     return member
 
 

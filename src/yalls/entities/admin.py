@@ -1,16 +1,16 @@
 from django.contrib import admin
 
+from yalls.core.admin import ReadOnlyAdmin
 from yalls.entities.models import Entity, EntityKind
 
 
 @admin.register(EntityKind)
-class EntityKindAdmin(admin.ModelAdmin):
+class EntityKindAdmin(ReadOnlyAdmin):
     list_display = ("slug", "label", "plural", "is_horse", "position")
 
 
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
+class EntityAdmin(ReadOnlyAdmin):
     list_display = ("handle", "display_name", "kind", "owner", "created_at", "archived_at")
     list_filter = ("kind", "archived_at")
     search_fields = ("handle", "display_name")
-    readonly_fields = ("id", "handle", "owner", "created_at", "updated_at")

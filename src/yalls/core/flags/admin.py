@@ -3,18 +3,8 @@ cache invalidated)."""
 
 from django.contrib import admin
 
+from yalls.core.admin import ReadOnlyAdmin
 from yalls.core.flags.models import ExperimentConversion, ExperimentExposure, Flag
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Flag)
