@@ -72,7 +72,9 @@ from django.db import connection  # noqa: E402
 
 from yalls.entities.models import Edge  # noqa: E402
 
-CONTROL_ROLES = (EntityMember.Role.OWNER, EntityMember.Role.MANAGER)
+# "Owner or manager", defined once: who edits an entity, manages its members and edges, approves
+# posts on it and may delete posts made as it.
+MANAGING_ROLES = frozenset({EntityMember.Role.OWNER, EntityMember.Role.MANAGER})
 
 # How far the ancestor walks go. Real pedigrees and brand trees are a handful of levels deep;
 # the bound only keeps a query finite should bad data ever slip past the checks.
@@ -98,7 +100,7 @@ def _entity_id(entity_or_id) -> UUID | str:
 
 def controls(member: User | None, entity: Entity) -> bool:
     """Owners and managers control an entity: they create its edges and decide on requests."""
-    return member_role(member, entity) in CONTROL_ROLES
+    return member_role(member, entity) in MANAGING_ROLES
 
 
 def _edges(accepted: bool) -> QuerySet[Edge]:

@@ -17,10 +17,10 @@ from yalls.core.models import Handle
 from yalls.core.names import name_clean
 from yalls.entities import errors
 from yalls.entities.models import Entity, EntityKind, EntityMember, Horse
-from yalls.entities.selectors import member_role
+from yalls.entities.selectors import MANAGING_ROLES, member_role
 
 HORSE_FIELDS = ("breed", "sex", "colour", "foaling_date", "registration_number")
-EDIT_ROLES = {EntityMember.Role.OWNER, EntityMember.Role.MANAGER}
+EDIT_ROLES = MANAGING_ROLES  # owners and managers edit (entities.selectors defines them once)
 METADATA_MAX_BYTES = 16 * 1024
 
 

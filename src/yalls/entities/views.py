@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 from yalls.core.errors import DomainError
 from yalls.entities import selectors, services
 from yalls.entities.forms import EntityForm, MemberForm, TransferForm
-from yalls.entities.models import EntityMember
 
 
 def entity_page(request, handle: str):
@@ -22,7 +21,7 @@ def entity_page(request, handle: str):
         {
             "entity": entity,
             "my_role": role,
-            "can_edit": role in (EntityMember.Role.OWNER, EntityMember.Role.MANAGER),
+            "can_edit": role in selectors.MANAGING_ROLES,
             "horse": getattr(entity, "horse", None) if entity.kind.is_horse else None,
             "memberships": selectors.entity_memberships(entity),
             "relations": selectors.entity_relations(entity),
@@ -75,7 +74,7 @@ def entity_create(request):
 @login_required
 def entity_edit(request, handle: str):
     entity = selectors.access_entity(request.user, handle)
-    if selectors.member_role(request.user, entity) not in services.EDIT_ROLES:
+    if not selectors.controls(request.user, entity):
         raise PermissionDenied("Only the entity's owner and managers can edit it.")
     horse = getattr(entity, "horse", None) if entity.kind.is_horse else None
     initial = {"display_name": entity.display_name, "handle": entity.handle, "bio": entity.bio}
@@ -344,7 +343,7 @@ def entity_contact(request, handle: str):
     """Address, phone, website, hours, services and cover: its own form, so an error in it
     shows beside its field and keeps what was typed (and the main form is not resubmitted)."""
     entity = selectors.access_entity(request.user, handle)
-    if selectors.member_role(request.user, entity) not in services.EDIT_ROLES:
+    if not selectors.controls(request.user, entity):
         raise PermissionDenied(_("Only the entity's owner and managers can edit it."))
     form = ContactForm(
         request.POST or None, request.FILES or None, initial=_contact_initial(entity)
@@ -383,7 +382,7 @@ def entity_contact(request, handle: str):
 @require_POST
 def entity_photo_add(request, handle: str):
     entity = selectors.access_entity(request.user, handle)
-    if selectors.member_role(request.user, entity) not in services.EDIT_ROLES:
+    if not selectors.controls(request.user, entity):
         raise PermissionDenied(_("Only the entity's owner and managers can edit it."))
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():

@@ -219,7 +219,6 @@ def _detail_out(viewer, post) -> dict:
     selectors.cards_prepare(viewer, [post])
     out = _post_out(post)
     out["attribution"] = [_actor(p.author, p.as_entity) for p in selectors.attribution_chain(post)]
-    is_author = viewer is not None and getattr(viewer, "pk", None) == post.author_id
     out["targets"] = [
         {
             "id": t.id,
@@ -229,8 +228,7 @@ def _detail_out(viewer, post) -> dict:
             "depth": t.depth,
             "via_edge": t.via_edge_id,
         }
-        for t in selectors.post_targets(post)
-        if is_author or t.status == "approved"
+        for t in selectors.post_targets_for(viewer, post)
     ]
     return out
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from yalls.core.errors import NotFound
 from yalls.core.identifiers import uuid_parse
+from yalls.entities import selectors as entity_selectors
 from yalls.entities.models import Edge, Entity, EntityMember
 from yalls.social import errors
 from yalls.social.models import Favorite, Post, PostMedia, PostTarget
@@ -143,6 +144,23 @@ def attribution_chain(post: Post) -> list[Post]:
 
 def post_targets(post: Post) -> list[PostTarget]:
     return list(post.targets.select_related("entity", "via_edge").order_by("depth", "created_at"))
+
+
+def post_targets_for(viewer, post: Post) -> list[PostTarget]:
+    """The targets this viewer may see: all of them for the author (pending and rejected ones
+    too), the approved ones for everyone else."""
+    is_author = viewer is not None and getattr(viewer, "pk", None) == post.author_id
+    return [t for t in post_targets(post) if is_author or t.status == PostTarget.Status.APPROVED]
+
+
+def post_deletable_by(viewer, post: Post) -> bool:
+    """The author, or an owner or manager of the entity it was posted as: the rule post_delete
+    applies, and the one pages use to offer Delete."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    if viewer.pk == post.author_id:
+        return True
+    return bool(post.as_entity_id) and entity_selectors.controls(viewer, post.as_entity_id)
 
 
 def approval_queue(actor, entity: Entity) -> QuerySet[PostTarget]:

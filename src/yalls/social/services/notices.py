@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 
 from yalls.accounts.models import User
 from yalls.core.i18n import in_language_of
+from yalls.entities import selectors as entity_selectors
 from yalls.entities.models import Entity, EntityMember
 from yalls.notifications.services import notify
 from yalls.social.models import Favorite, Follow, Post, PostMention, PostTarget
 
 EXCERPT = 140
-MANAGING_ROLES = (EntityMember.Role.OWNER, EntityMember.Role.MANAGER)
+MANAGING_ROLES = entity_selectors.MANAGING_ROLES
 
 
 def _language_of(recipient: User):

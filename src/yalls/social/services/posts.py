@@ -19,7 +19,7 @@ from yalls.core.audit.services import audit_record
 from yalls.core.errors import Conflict, DomainError, Forbidden, NotFound
 from yalls.core.handles import handle_resolve
 from yalls.core.identifiers import uuid_parse
-from yalls.entities.models import Entity, EntityMember
+from yalls.entities.models import Entity
 from yalls.social import errors
 from yalls.social.models import (
     Post,
@@ -27,6 +27,7 @@ from yalls.social.models import (
     PostRevision,
     PostTag,
 )
+from yalls.social.selectors.posts import post_deletable_by
 from yalls.social.services import notices
 from yalls.social.services import targets as target_services
 from yalls.social.services.media import media_prepare, media_write
@@ -253,14 +254,8 @@ def draft_save(
 def _require_author(actor: User, post: Post, *, allow_entity_managers: bool = False) -> None:
     if post.author_id == actor.pk:
         return
-    if allow_entity_managers and post.as_entity_id:
-        role = (
-            EntityMember.objects.filter(entity_id=post.as_entity_id, member=actor)
-            .values_list("role", flat=True)
-            .first()
-        )
-        if role in target_services.MANAGING_ROLES:
-            return
+    if allow_entity_managers and post_deletable_by(actor, post):
+        return
     raise Forbidden(errors.POST_NOT_AUTHOR, _("Only the author can do that."))
 
 

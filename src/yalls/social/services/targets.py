@@ -42,7 +42,7 @@ PROPAGATION_MAX_DEPTH = 3
 POSTING_ROLES = frozenset(
     {EntityMember.Role.OWNER, EntityMember.Role.MANAGER, EntityMember.Role.EDITOR}
 )
-MANAGING_ROLES = frozenset({EntityMember.Role.OWNER, EntityMember.Role.MANAGER})
+MANAGING_ROLES = entity_selectors.MANAGING_ROLES  # owners and managers, defined once
 
 
 # --- Who may post where ---------------------------------------------------------------------------

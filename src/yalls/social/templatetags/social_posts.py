@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from yalls.core.errors import DomainError
 from yalls.core.pagination import paginate
+from yalls.entities.selectors import MANAGING_ROLES
 from yalls.social.selectors import posts as selectors
 from yalls.social.text import body_render
 
@@ -73,7 +74,7 @@ def entity_posts(context, entity):
         "user": context.get("user"),
         "entity": entity,
         "can_post_as": bool(role),
-        "can_approve": role in ("owner", "manager"),
+        "can_approve": role in MANAGING_ROLES,
         "empty_title": _("No posts yet"),
         "empty_text": _("Posts by and about %(name)s will show up here.")
         % {"name": entity.display_name},

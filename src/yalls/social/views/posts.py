@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from yalls.core.errors import DomainError
 from yalls.core.identifiers import uuid_parse
-from yalls.entities.selectors import access_entity, member_role
+from yalls.entities.selectors import access_entity
 from yalls.social import errors
 from yalls.social.models import Post
 from yalls.social.selectors import posts as selectors
@@ -278,12 +278,8 @@ def post_page(request, post_id):
     selectors.cards_prepare(viewer, [post])
     chain = selectors.attribution_chain(post)
     is_author = viewer is not None and viewer.pk == post.author_id
-    targets = [t for t in selectors.post_targets(post) if is_author or t.status == "approved"]
-    can_delete = is_author or (
-        viewer is not None
-        and post.as_entity_id
-        and member_role(viewer, post.as_entity) in target_services.MANAGING_ROLES
-    )
+    targets = selectors.post_targets_for(viewer, post)
+    can_delete = selectors.post_deletable_by(viewer, post)
     return render(
         request,
         "social/post_page.html",
