@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import _new_page, assert_no_axe_violations, assert_page_intact
 from tests.factories import PASSWORD, MemberFactory
-from tests.social.test_posts_services import png
+from tests.social.services.test_posts import png
 from yalls.accounts.tokens import access_token_issue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

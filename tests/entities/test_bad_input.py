@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.entities.test_api_entities import BASE, counts, send, token_for
+from tests.entities.test_api import BASE, counts, send, token_for
 from tests.factories import MemberFactory
 from yalls.entities import services
 

@@ -9,7 +9,7 @@ import time_machine
 from django.test import Client
 
 from tests.factories import MemberFactory
-from tests.social.test_posts_services import png
+from tests.social.services.test_posts import png
 from yalls.accounts.tokens import access_token_issue
 from yalls.social.models import PostMedia
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.factories import PASSWORD, EntityFactory, MemberFactory
-from tests.social.test_posts_services import make_edge, png, row_counts
+from tests.social.services.test_posts import make_edge, png, row_counts
 from yalls.social.models import Post, PostTarget
 
 pytestmark = pytest.mark.django_db

@@ -197,7 +197,7 @@ def test_put_with_one_bad_pin_writes_nothing(api, alice, bob):
     [
         (
             # Bounds the OpenAPI document states are the parser's (the service's own codes for
-            # them are tested in test_engagement.py).
+            # them are tested in services/test_engagement.py).
             [{"kind": "achievement", "position": n, "title": f"t{n}"} for n in range(1, 10)],
             "request.validation_failed",
         ),

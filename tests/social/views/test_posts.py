@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.factories import EntityFactory, MemberFactory
-from tests.social.test_posts_services import make_edge, png, row_counts
+from tests.social.services.test_posts import make_edge, png, row_counts
 from yalls.entities.models import EntityMember
 from yalls.social.models import Post
 from yalls.social.services import engagement
