@@ -16,9 +16,9 @@ def image_square_thumbnail(
     upload, *, field: str, max_bytes: int = 5 * 1024 * 1024, size: int = 400
 ) -> ContentFile:
     """Validate an upload as a real image and return a square WebP of `size` pixels."""
-    image = _checked_image(upload, field=field, max_bytes=max_bytes)
+    image = image_decode(upload, field=field, max_bytes=max_bytes)
     image = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
-    return _webp(image)
+    return image_webp(image)
 
 
 def image_fit_within(
@@ -26,43 +26,59 @@ def image_fit_within(
 ) -> tuple[ContentFile, int, int]:
     """Validate an upload as a real image and return it as WebP no larger than `max_side` on
     either side, keeping its proportions (covers and galleries), with its width and height."""
-    image = _checked_image(upload, field=field, max_bytes=max_bytes)
+    image = image_decode(upload, field=field, max_bytes=max_bytes)
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return _webp(image), image.width, image.height
+    return image_webp(image), image.width, image.height
 
 
-def _checked_image(upload, *, field: str, max_bytes: int) -> Image.Image:
-    """The upload decoded (size, format and pixel count checked), upright, in RGB."""
+def image_decode(upload, *, field: str, max_bytes: int, name: str = "") -> Image.Image:
+    """The one check of every uploaded image (avatars, covers, galleries, post media): size,
+    format and pixel count checked by decoding it (never by its name or declared type), then
+    upright and in RGB, ready to be re-encoded without its metadata. `name` puts the file's name
+    in the messages (a form with several files)."""
     if upload.size > max_bytes:
-        raise DomainError(
-            "image.too_large",
-            _("Images must be at most %(value)s MB.") % {"value": max_bytes // (1024 * 1024)},
-            field=field,
+        megabytes = max_bytes // (1024 * 1024)
+        message = (
+            _("%(name)s: images are at most %(megabytes)s MB.")
+            % {"name": name, "megabytes": megabytes}
+            if name
+            else _("Images must be at most %(value)s MB.") % {"value": megabytes}
         )
+        raise DomainError("image.too_large", message, field=field)
     try:
         upload.seek(0)
         with Image.open(upload) as probe:
             if probe.format not in ALLOWED_FORMATS:
-                raise DomainError(
-                    "image.unsupported_type", _("Use a JPEG, PNG, WebP or GIF image."), field=field
+                message = (
+                    _("%(name)s: use JPEG, PNG, WebP or GIF.") % {"name": name}
+                    if name
+                    else _("Use a JPEG, PNG, WebP or GIF image.")
                 )
+                raise DomainError("image.unsupported_type", message, field=field)
             if probe.width * probe.height > MAX_PIXELS:
-                raise DomainError(
-                    "image.too_large", _("That image has too many pixels."), field=field
+                message = (
+                    _("%(name)s has too many pixels.") % {"name": name}
+                    if name
+                    else _("That image has too many pixels.")
                 )
+                raise DomainError("image.too_large", message, field=field)
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as image:
             return ImageOps.exif_transpose(image).convert("RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DomainError(
-            "image.invalid", _("That file is not an image we can read."), field=field
-        ) from exc
+        message = (
+            _("%(name)s is not an image we can read.") % {"name": name}
+            if name
+            else _("That file is not an image we can read.")
+        )
+        raise DomainError("image.invalid", message, field=field) from exc
 
 
-def _webp(image: Image.Image) -> ContentFile:
+def image_webp(image: Image.Image, *, quality: int = 85) -> ContentFile:
+    """Re-encode as WebP: what is stored and served is never the uploaded bytes."""
     out = BytesIO()
-    image.save(out, format="WEBP", quality=85)
+    image.save(out, format="WEBP", quality=quality)
     return ContentFile(out.getvalue())
 
 

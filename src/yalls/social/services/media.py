@@ -6,16 +6,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from io import BytesIO
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from yalls.accounts.models import User
 from yalls.core.errors import Conflict, DomainError, NotFound
-from yalls.core.images import ALLOWED_FORMATS, MAX_PIXELS
+from yalls.core.images import image_decode, image_webp
 from yalls.social import errors
 from yalls.social.models import (
     Post,
@@ -45,54 +44,16 @@ class PreparedImage:
 
 
 def _image_prepare(upload, *, alt_text: str = "") -> PreparedImage:
-    """Check by decoding (not by name or declared type), then re-encode: a bounded WebP original
-    without metadata and a THUMBNAIL_SIZE WebP thumbnail."""
+    """Through the one image pipeline (core.images): a bounded WebP original without metadata and
+    a THUMBNAIL_SIZE WebP thumbnail."""
     name = getattr(upload, "name", "image")
-    if upload.size > MAX_IMAGE_BYTES:
-        raise DomainError(
-            "image.too_large",
-            _("%(name)s: images are at most %(megabytes)s MB.")
-            % {"name": name, "megabytes": MAX_IMAGE_BYTES // (1024 * 1024)},
-            field="images",
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            if probe.format not in ALLOWED_FORMATS:
-                raise DomainError(
-                    "image.unsupported_type",
-                    _("%(name)s: use JPEG, PNG, WebP or GIF.") % {"name": name},
-                    field="images",
-                )
-            if probe.width * probe.height > MAX_PIXELS:
-                raise DomainError(
-                    "image.too_large",
-                    _("%(name)s has too many pixels.") % {"name": name},
-                    field="images",
-                )
-            probe.verify()
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image.thumbnail((FULL_IMAGE_SIZE, FULL_IMAGE_SIZE), Image.Resampling.LANCZOS)
-            full = BytesIO()
-            image.save(full, format="WEBP", quality=85)
-            width, height = image.size
-            image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
-            thumb = BytesIO()
-            image.save(thumb, format="WEBP", quality=80)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DomainError(
-            "image.invalid",
-            _("%(name)s is not an image we can read.") % {"name": name},
-            field="images",
-        ) from exc
+    image = image_decode(upload, field="images", max_bytes=MAX_IMAGE_BYTES, name=name)
+    image.thumbnail((FULL_IMAGE_SIZE, FULL_IMAGE_SIZE), Image.Resampling.LANCZOS)
+    full = image_webp(image)
+    width, height = image.size
+    image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
     return PreparedImage(
-        ContentFile(full.getvalue()),
-        ContentFile(thumb.getvalue()),
-        width,
-        height,
-        (alt_text or "").strip()[:MAX_ALT_TEXT],
+        full, image_webp(image, quality=80), width, height, (alt_text or "").strip()[:MAX_ALT_TEXT]
     )
 
 
