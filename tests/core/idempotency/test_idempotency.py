@@ -97,6 +97,19 @@ def test_same_key_different_body_is_422_and_does_nothing(member_token, entity_ki
 
 
 @pytest.mark.django_db
+def test_same_key_with_a_method_the_route_lacks_is_405_not_a_reused_key(member_token):
+    _, token = member_token
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_IDEMPOTENCY_KEY": "k-405"}
+    body = json.dumps({"pins": []})
+    put = client.put("/api/v1/me/pins", body, content_type="application/json", **headers)
+    assert put.status_code == 200, put.content
+    # /me/pins has no POST: the route answers, the key (used by the PUT) is not "reused".
+    wrong = client.post("/api/v1/me/pins", body, content_type="application/json", **headers)
+    assert wrong.status_code == 405, wrong.content
+
+
+@pytest.mark.django_db
 def test_same_key_different_path_of_the_same_route_is_422(member_token, entity_kinds):
     _, token = member_token
     client = Client()

@@ -115,7 +115,9 @@ class IdempotencyMiddleware:
     def _run_once(self, request, key: str):
         owner, member_id = _owner(request)
         route = route_pattern(request)
-        scope = hashlib.sha256(f"{owner}\n{route}\n{key}".encode()).hexdigest()
+        # The method is part of the operation: a POST to a PUT-only route with the PUT's key is a
+        # different request, answered by the route (405), not a reused key (422).
+        scope = hashlib.sha256(f"{owner}\n{request.method}\n{route}\n{key}".encode()).hexdigest()
         with transaction.atomic():
             with system_context():  # the key table is read by scope, not through RLS
                 claim = services.idempotency_key_claim(
