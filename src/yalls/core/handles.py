@@ -4,10 +4,11 @@ check (a new handle may not share the TS #39 skeleton of one already taken)."""
 import re
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from yalls.core.db_context import system_context
 from yalls.core.errors import Conflict, DomainError
 from yalls.core.models import Handle
 
@@ -83,7 +84,9 @@ def handle_claim(*, handle: str, kind: str, owner_id: UUID) -> str:
     if conflict is not None:
         raise conflict
     try:
-        with transaction.atomic():
+        # The registry is one namespace for everyone (an entity's handle is claimed before its
+        # row exists), so it is written as the system; members only read it (core/rls.py).
+        with system_context():
             Handle.objects.update_or_create(
                 kind=kind,
                 owner_id=owner_id,

@@ -387,9 +387,6 @@ protect(
     Policies(
         "core_handle",
         read="true",
-        insert=f"owner_id = {UID} OR app.manages_entity(owner_id)",
-        update=f"owner_id = {UID} OR app.manages_entity(owner_id)",
-        delete=f"owner_id = {UID} OR app.manages_entity(owner_id)",
-        why="the handle registry: public names",
+        why="the handle registry: public names, claimed through handle_claim as the system",
     ),
 )
