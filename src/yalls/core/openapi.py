@@ -13,11 +13,10 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import BODY_CONTENT_TYPES, OpenAPISchema
 
 from yalls.core.errors import PROBLEM_CONTENT_TYPE
+from yalls.core.idempotency import middleware as idempotency
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXTRA_PROBLEMS_KEY = "x-problems"
-# The Idempotency-Key middleware's rule (core/idempotency/middleware.py): 1-255 printable ASCII.
-IDEMPOTENCY_EXEMPT_PREFIX = "auth/"
 
 PROBLEM_SCHEMA = {
     "title": gettext_lazy("Problem"),
@@ -88,12 +87,13 @@ class HonestOpenAPISchema(OpenAPISchema):
     def operation_details(self, operation) -> dict:
         result = super().operation_details(operation)
         result.pop(EXTRA_PROBLEMS_KEY, None)  # consumed by responses(); not an OpenAPI field
-        if not set(operation.methods) & SAFE_METHODS and not self._auth_route(operation):
+        if not set(operation.methods) & SAFE_METHODS and not self._idempotency_exempt(operation):
             result["parameters"].append(_idempotency_parameter(operation))
         return result
 
-    def _auth_route(self, operation) -> bool:
-        return getattr(operation, "_yalls_path", "").startswith(IDEMPOTENCY_EXEMPT_PREFIX)
+    def _idempotency_exempt(self, operation) -> bool:
+        path = "/" + self.path_prefix.strip("/") + "/" + getattr(operation, "_yalls_path", "")
+        return path.startswith(idempotency.EXEMPT_PREFIXES)
 
     def operation_security(self, operation):
         if not operation.auth_callbacks:
@@ -148,16 +148,20 @@ def problem_statuses(operation) -> set[int]:
 
 
 def _idempotency_parameter(operation) -> dict:
-    from yalls.core.idempotency.decorators import MARK
-
-    required = bool(getattr(operation.view_func, MARK, {}).get("required"))
+    # The middleware's own rule and marks (core/idempotency), so the document follows them.
+    required = bool(getattr(operation.view_func, idempotency.MARK, {}).get("required"))
     return {
         "in": "header",
         "name": "Idempotency-Key",
         "required": required,
         "description": "A unique value per intended write (e.g. a UUID): a retry with the same "
         "key replays the first answer (`Idempotent-Replayed: true`) instead of writing twice.",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": idempotency.MAX_KEY_LENGTH,
+            "pattern": "^[ -~]+$",  # printable ASCII
+        },
     }
 
 
