@@ -152,17 +152,8 @@ def post_create(
             raise NotFound(errors.POST_NOT_FOUND, _("That draft doesn't exist (any more)."))
     body = _body_clean(body)
     visibility = _visibility_clean(visibility)
-    roles = target_services.member_roles(author)
-    entity = target_services.as_entity_clean(author, as_entity, roles)
-    targets = [t for t in targets if t and t.strip()]
-    if targets and not target_services.crosspost_enabled(author):
-        raise DomainError(
-            errors.POST_CROSSPOST_DISABLED,
-            _("Cross-posting is switched off right now."),
-            field="targets",
-        )
-    plans = target_services.targets_plan(
-        author=author, as_entity=entity, handles=targets, roles=roles
+    entity, plans = target_services.post_targets_plan(
+        author=author, as_entity=as_entity, handles=targets
     )
     when = publish_at_clean(publish_at, member=author, now=now)
     prepared, video_ready = media_prepare(draft, images, image_alts, video)
@@ -371,17 +362,8 @@ def repost_create(
     if existing is not None:
         return existing, False
     caption = _body_clean(caption)
-    roles = target_services.member_roles(actor)
-    entity = target_services.as_entity_clean(actor, as_entity, roles)
-    targets = [t for t in targets if t and t.strip()]
-    if targets and not target_services.crosspost_enabled(actor):
-        raise DomainError(
-            errors.POST_CROSSPOST_DISABLED,
-            _("Cross-posting is switched off right now."),
-            field="targets",
-        )
-    plans = target_services.targets_plan(
-        author=actor, as_entity=entity, handles=targets, roles=roles
+    entity, plans = target_services.post_targets_plan(
+        author=actor, as_entity=as_entity, handles=targets
     )
     now = timezone.now()
     repost = Post(

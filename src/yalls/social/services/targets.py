@@ -173,6 +173,23 @@ def targets_plan(
     return plans
 
 
+def post_targets_plan(
+    *, author: User, as_entity: str | Entity | None, handles: Sequence[str]
+) -> tuple[Entity | None, list[TargetPlan]]:
+    """For a new post or repost: the entity it is posted as (checked) and the plan of its
+    targets. Cross-posting switched off refuses any target list."""
+    roles = member_roles(author)
+    entity = as_entity_clean(author, as_entity, roles)
+    handles = [h for h in handles if h and h.strip()]
+    if handles and not crosspost_enabled(author):
+        raise DomainError(
+            errors.POST_CROSSPOST_DISABLED,
+            _("Cross-posting is switched off right now."),
+            field="targets",
+        )
+    return entity, targets_plan(author=author, as_entity=entity, handles=handles, roles=roles)
+
+
 @dataclass
 class Hop:
     """One auto-propagation step: `edge` carries the post from `from_entity_id` to `entity`."""
