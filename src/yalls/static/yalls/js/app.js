@@ -48,7 +48,8 @@
 
   // (e) A form that comes back with errors moves focus to its first invalid field (the error is
   // beside it), so the member doesn't have to hunt for it 1,500 px down the page.
-  document.addEventListener("DOMContentLoaded", function () {
+  // On "load", not DOMContentLoaded: Chromium drops a focus() made before the page's first layout.
+  window.addEventListener("load", function () {
     var invalid = document.querySelector("main form [aria-invalid='true']");
     if (!invalid) {
       // A form-wide error (no single field to blame): bring its message into view instead.

@@ -152,10 +152,13 @@
     list.setAttribute("aria-label", "Mention suggestions");
     list.hidden = true;
     textarea.parentNode.insertBefore(list, textarea.nextSibling);
-    textarea.setAttribute("role", "combobox");
-    textarea.setAttribute("aria-autocomplete", "list");
+    // A textarea may not be a combobox (ARIA 1.2), so a polite live region says what is offered
+    // and which suggestion the arrow keys are on.
+    var live = document.createElement("p");
+    live.className = "sr-only";
+    live.setAttribute("aria-live", "polite");
+    list.parentNode.insertBefore(live, list.nextSibling);
     textarea.setAttribute("aria-controls", list.id);
-    textarea.setAttribute("aria-expanded", "false");
     var active = -1, timer = null, asked = "";
 
     function typedMention() {
@@ -166,15 +169,15 @@
     function options() { return list.querySelectorAll('[role="option"]'); }
     function close() {
       list.hidden = true; list.innerHTML = ""; active = -1;
-      textarea.setAttribute("aria-expanded", "false");
-      textarea.removeAttribute("aria-activedescendant");
     }
-    function highlight(index) {
+    function highlight(index, announceCount) {
       var items = options();
       if (!items.length) return;
       active = (index + items.length) % items.length;
       items.forEach(function (item, i) { item.setAttribute("aria-selected", i === active ? "true" : "false"); });
-      textarea.setAttribute("aria-activedescendant", items[active].id);
+      var current = items[active].textContent.replace(/\s+/g, " ").trim();
+      live.textContent = (announceCount ? items.length + " suggestions, arrow keys to choose, Enter to insert. " : "") +
+        current + " (" + (active + 1) + "/" + items.length + ")";
     }
     function pick(item) {
       var handle = item.getAttribute("data-handle");
@@ -200,8 +203,7 @@
           if (!items.length) { close(); return; }
           items.forEach(function (item, i) { item.id = "mention-option-" + i; });
           list.hidden = false;
-          textarea.setAttribute("aria-expanded", "true");
-          highlight(0);
+          highlight(0, true);
         })
         .catch(close);
     }
