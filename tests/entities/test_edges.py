@@ -75,7 +75,7 @@ def test_edge_to_an_entity_i_dont_control_waits_for_acceptance(maya, liam):
     edge = add(liam, youth, parent, "brand_of", allow_crosspost=True)
     assert edge.status == Edge.Status.PENDING
     assert list(selectors.edge_requests_incoming(parent)) == [edge]
-    assert not selectors.crosspost_allowed(youth, parent)  # not before acceptance
+    assert selectors.crosspost_edge(youth, parent) is None  # not before acceptance
     assert list(selectors.edges_from(youth)) == []
     assert list(selectors.edges_from(youth, accepted=False)) == [edge]
 
@@ -85,8 +85,8 @@ def test_edge_to_an_entity_i_dont_control_waits_for_acceptance(maya, liam):
 
     edge = services.edge_decide(actor=maya, edge=edge, accept=True)
     assert edge.status == Edge.Status.ACCEPTED and edge.decided_by == maya
-    assert selectors.crosspost_allowed(youth, parent)
-    assert not selectors.crosspost_allowed(parent, youth)  # direction matters
+    assert selectors.crosspost_edge(youth, parent) is not None
+    assert selectors.crosspost_edge(parent, youth) is None  # direction matters
     assert AuditEvent.objects.filter(action="edge.accepted", target_id=str(edge.pk)).exists()
 
     with pytest.raises(Conflict) as exc:
@@ -340,12 +340,14 @@ def test_propagation_edges_and_crosspost_selectors(maya, family):
     add(maya, family["foal"], family["dam"], "offspring_of", parent_role="dam")
     assert [e.pk for e in selectors.propagation_edges(family["foal"])] == [to_sire.pk]
     assert selectors.propagation_edges(family["sire"]) == []
-    assert selectors.crosspost_allowed(family["foal"], family["sire"])
-    assert selectors.crosspost_allowed(family["foal"].pk, family["sire"].pk)  # ids work too
-    assert not selectors.crosspost_allowed(family["foal"], family["dam"])
+    assert selectors.crosspost_edge(family["foal"], family["sire"]) is not None
+    assert (
+        selectors.crosspost_edge(family["foal"].pk, family["sire"].pk) is not None
+    )  # ids work too
+    assert selectors.crosspost_edge(family["foal"], family["dam"]) is None
     services.entity_archive(actor=maya, entity=family["sire"])
     assert selectors.propagation_edges(family["foal"]) == []  # archived targets drop out
-    assert not selectors.crosspost_allowed(family["foal"], family["sire"])
+    assert selectors.crosspost_edge(family["foal"], family["sire"]) is None
 
 
 def test_entity_relations_groups_for_the_page(maya, family):
@@ -383,7 +385,7 @@ def test_demo_world_has_the_pedigree_and_brand_edges_idempotently():
     targets = sorted(e.target.handle for e in selectors.propagation_edges(foal))
     assert targets == ["moonlight_belle", "thunder_road"]
     youth = Entity.objects.get(handle="bnb_youth")
-    assert selectors.crosspost_allowed(youth, Entity.objects.get(handle="bit_and_bridle"))
+    assert selectors.crosspost_edge(youth, Entity.objects.get(handle="bit_and_bridle")) is not None
     maya = User.objects.get(handle="maya_rides")
     assert [link.provider for link in link_selectors.verified_links(maya)] == ["website"]
     assert [g.badge.label for g in badges.badges_of(maya)] == ["Founding member"]

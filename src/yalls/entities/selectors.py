@@ -153,10 +153,6 @@ def crosspost_edge(sources, target) -> Edge | None:
     )
 
 
-def crosspost_allowed(source_entity, target_entity) -> bool:
-    return crosspost_edge(source_entity, target_entity) is not None
-
-
 def propagation_edges(sources, *, exclude=()) -> list[Edge]:
     """Accepted auto_propagate edges from the entity (or any of several, one query for a whole
     breadth-first level) to live (non-archived) targets not in `exclude`, oldest first, targets
