@@ -101,7 +101,15 @@ format: dev-install
 # Exit status 5 (no test collected, e.g. PYTEST_ARGS selects none of a pass) is not a failure.
 PYTEST_WORKERS ?= 2
 TEST_ENV = REDIS_URL=$(REDIS_TEST_URL) YALLS_ENV=test CHROMIUM=$(CHROMIUM)
+# Then the time-sensitive tests (`clock` marker, tests/conftest.py CLOCK_PATHS) again, as if the run
+# started at each of these instants: 01:30 in Denver on its fall-back day, and 23:30 UTC (17:30 in
+# Denver, the hours CI used to fail in). YALLS_TEST_CLOCK=<ISO instant> does it for any run.
+TEST_CLOCKS ?= 2026-11-01T08:30:00Z 2026-07-15T23:30:00Z
 
 test: dev-install chromium redis-server pgbouncer gettext lint
 	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(TEST_ENV) $(BIN)/pytest -p no:xdist -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	for clock in $(TEST_CLOCKS); do \
+		YALLS_TEST_CLOCK=$$clock $(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile \
+			-m "clock and not serial" -q $(PYTEST_ARGS) || [ $$? -eq 5 ] || exit 1; \
+	done

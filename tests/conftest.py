@@ -79,6 +79,31 @@ _TEST_CLOCK = os.environ.get("YALLS_TEST_CLOCK", "").strip()
 FROZEN_AT = datetime(2026, 1, 15, 16, 5, tzinfo=UTC)  # a Thursday, 09:05 in America/Denver
 
 
+# Modules that judge time (quiet hours, digests, schedules, token and link expiry, foaling dates):
+# `make test` runs them again under two fixed clocks (`-m clock`). A module can also mark itself.
+CLOCK_PATHS = (
+    "tests/notifications/",
+    "tests/demo/",
+    "tests/social/api/test_posts.py",
+    "tests/social/services/test_posts.py",
+    "tests/social/views/test_posts.py",
+    "tests/accounts/test_api.py",
+    "tests/accounts/test_services.py",
+    "tests/entities/test_services.py",
+    "tests/core/idempotency/",
+    "tests/core/webhooks/",
+    "tests/core/test_storage.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    root = str(config.rootpath)
+    for item in items:
+        path = str(item.path).removeprefix(root).lstrip("/")
+        if path.startswith(CLOCK_PATHS) and not item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.clock)
+
+
 def _test_clock_instant() -> datetime | None:
     if not _TEST_CLOCK:
         return None
