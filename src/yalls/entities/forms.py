@@ -50,6 +50,9 @@ class EntityForm(forms.Form):
         self.fields["avatar"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp,image/gif"
         if editing:
             del self.fields["kind"]
+        else:
+            # Kind labels are stored in English (entities/kinds.py marks them for the catalogues).
+            self.fields["kind"].label_from_instance = lambda kind: gettext(kind.label)
 
     def horse_data(self) -> dict:
         return {
