@@ -1,7 +1,7 @@
 """Web forms of the entities domain."""
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from yalls.entities.models import EntityKind, Horse
 
