@@ -30,10 +30,35 @@ from yalls.core.pagination import MAX_PAGE_SIZE
 log = logging.getLogger(__name__)
 
 
+# Text can't hold NUL (PostgreSQL refuses it); every body string says so in the document.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+_SCHEMA_BRANCHES = ("anyOf", "oneOf", "allOf")
+
+
+def _document_no_nul(node) -> None:
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(node):
+        node["pattern"] = NO_NUL_PATTERN
+    for key in _SCHEMA_BRANCHES:
+        for branch in node.get(key, ()):
+            _document_no_nul(branch)
+    _document_no_nul(node.get("items"))
+    if isinstance(node.get("additionalProperties"), dict):
+        _document_no_nul(node["additionalProperties"])
+
+
+def _input_json_schema(schema: dict, _model) -> None:
+    for prop in schema.get("properties", {}).values():
+        _document_no_nul(prop)
+
+
 class Input(Schema):
     """Base of every request body: unknown fields are an error, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_input_json_schema
+    )
 
     @model_validator(mode="before")
     @classmethod
