@@ -16,10 +16,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def experiment_with_data():
     """Seeded flags (a transactional flush removes them) plus an experiment with some results."""
+    from tests.core.flags.samples import sample_flags_ensure
     from yalls.core.flags.models import ExperimentConversion, ExperimentExposure
-    from yalls.core.flags.services import flag_create, flag_seed_ensure
+    from yalls.core.flags.services import flag_create
 
-    flag_seed_ensure()
+    sample_flags_ensure()
     flag = flag_create(
         actor=None,
         key="reels_layout",

@@ -14,10 +14,11 @@ def _fresh_flags_memo():
 
 @pytest.fixture
 def seeded(db):
-    """The seeded flags (migration 0002); a transactional test elsewhere may have flushed them."""
-    from yalls.core.flags.services import flag_seed_ensure
+    """The seeded flags and the test samples; a transactional test elsewhere may have flushed
+    them."""
+    from tests.core.flags.samples import sample_flags_ensure
 
-    flag_seed_ensure()
+    sample_flags_ensure()
 
 
 @pytest.fixture

@@ -49,9 +49,9 @@ def test_a_change_is_seen_by_the_next_call(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_committed_change_invalidates_for_real(staff, member):
-    from yalls.core.flags.services import flag_seed_ensure
+    from tests.core.flags.samples import sample_flags_ensure
 
-    flag_seed_ensure()
+    sample_flags_ensure()
     assert flags_for(member)["discover_reels"].enabled
     flag_update(actor=staff, key="discover_reels", enabled=False)  # commits; the bump follows
     selectors._memo = None
@@ -128,3 +128,24 @@ def test_unreachable_redis_falls_back_to_code_defaults(
         with django_capture_on_commit_callbacks(execute=True):
             flag_update(actor=staff, key="discover_reels", enabled=False)
     assert Flag.objects.get(key="discover_reels").enabled is False
+
+
+def test_every_declared_flag_is_read_by_code_and_no_other_is_seeded(db):
+    """A flag ships with the feature it guards: each one in FLAG_DEFAULTS is read somewhere in
+    the source, and the database starts with those alone (migration 0003 dropped the rest)."""
+    from pathlib import Path
+
+    import yalls
+
+    root = Path(yalls.__file__).parent
+    sources = [
+        p.read_text()
+        for p in root.rglob("*")
+        if p.suffix in (".py", ".html")
+        and "migrations" not in p.parts
+        and p.name != "defaults.py"
+        and p.parent.name != "templatetags"
+    ]
+    for key in FLAG_DEFAULTS:
+        assert any(f'"{key}"' in text for text in sources), f"nothing reads the flag {key}"
+    assert set(Flag.objects.values_list("key", flat=True)) == set(FLAG_DEFAULTS)

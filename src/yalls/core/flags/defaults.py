@@ -6,33 +6,14 @@ everyone during an outage: new or risky features default to off.
 """
 
 # key -> enabled when the flag store is unreachable (no rollout, no targeting, no variant).
+# Only flags that code reads: a flag for a feature that does not exist yet is added with it.
 FLAG_DEFAULTS: dict[str, bool] = {
-    "feed_shop_blend": True,
-    "discover_reels": True,
-    "payments_real": False,
-    "rocker_always_on": True,
     "composer_crosspost": True,
 }
 
-# The flags every database starts with (migration 0002 holds a frozen copy of this list;
-# `flag_seed_ensure()` restores them after a test flush).
+# The flags every database starts with (migration 0002 holds a frozen copy of the first list,
+# 0003 drops the ones nothing read; `flag_seed_ensure()` restores these after a test flush).
 SEEDED_FLAGS: list[dict] = [
-    {
-        "key": "feed_shop_blend",
-        "description": "Blend marketplace listings into the home feed.",
-        "enabled": True,
-    },
-    {"key": "discover_reels", "description": "Show the reels lane on Discover.", "enabled": True},
-    {
-        "key": "payments_real",
-        "description": "Charge real money (off: checkout runs against the sandbox).",
-        "enabled": False,
-    },
-    {
-        "key": "rocker_always_on",
-        "description": "Keep the Rocker assistant available on every page.",
-        "enabled": True,
-    },
     {
         "key": "composer_crosspost",
         "description": "Let the composer cross-post to entities the author owns.",
