@@ -198,3 +198,19 @@ def test_unknown_api_route_and_missing_auth_are_problem_json(client):
     assert unauth.json()["code"] == "auth.required"
     garbage = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer garbage")
     assert garbage.json()["code"] == "auth.token_invalid"
+
+
+def test_refresh_expiry_is_judged_at_the_given_now(client):
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from yalls.core.errors import Unauthorized
+
+    pair = obtain(client, MemberFactory()).json()
+    past_expiry = timezone.now() + timedelta(days=settings.JWT_REFRESH_TTL_DAYS, minutes=1)
+    with pytest.raises(Unauthorized) as refused:
+        services.auth_token_refresh(refresh_token=pair["refresh_token"], now=past_expiry)
+    assert refused.value.code == "auth.refresh_expired"
+    assert services.auth_token_refresh(refresh_token=pair["refresh_token"])["refresh_token"]

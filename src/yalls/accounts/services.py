@@ -138,7 +138,12 @@ def profile_update(
 
 @transaction.atomic
 def private_profile_update(
-    *, member: User, phone: str = "", date_of_birth=None, postal_address: str = ""
+    *,
+    member: User,
+    phone: str = "",
+    date_of_birth=None,
+    postal_address: str = "",
+    now: datetime | None = None,
 ) -> PrivateProfile:
     phone = (phone or "").strip()
     if phone and not all(ch.isdigit() or ch in "+-() ." for ch in phone):
@@ -147,7 +152,7 @@ def private_profile_update(
             _("Phone numbers use digits, spaces and + - ( )."),
             field="phone",
         )
-    if date_of_birth and date_of_birth > timezone.localdate():
+    if date_of_birth and date_of_birth > timezone.localdate(now or timezone.now()):
         raise DomainError(
             "profile.birth_date_future",
             _("A date of birth can't be in the future."),
@@ -226,9 +231,11 @@ def auth_token_obtain(
         return _token_pair(user, user_agent=user_agent)
 
 
-def auth_token_refresh(*, refresh_token: str, user_agent: str = "") -> dict:
+def auth_token_refresh(
+    *, refresh_token: str, user_agent: str = "", now: datetime | None = None
+) -> dict:
     """Rotate a refresh token. Presenting one that was already used revokes its whole family."""
-    now = timezone.now()
+    now = now or timezone.now()
     with system_context():
         token = (
             RefreshToken.objects.select_for_update()
