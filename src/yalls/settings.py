@@ -77,6 +77,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "yalls.core.request_id.RequestIdMiddleware",
     "yalls.core.ops.metrics.MetricsMiddleware",
+    # Outside every middleware that touches the database: an outage there is a 503, not a 500.
+    "yalls.core.db_outage.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "yalls.core.security_headers.SecurityHeadersMiddleware",
     "yalls.core.input_guard.BodySizeLimitMiddleware",
@@ -102,7 +104,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yalls.core.errors.DomainErrorMiddleware",
-    "yalls.core.db_outage.DatabaseOutageMiddleware",
     # Last: everything below it (the view) runs in the member's database context (RLS).
     "yalls.core.db_context.DbContextMiddleware",
     # Inside the database context: its 404 page renders the shell (bell, menus) like any view.

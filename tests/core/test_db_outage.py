@@ -96,7 +96,9 @@ def test_web_outage_is_a_503_page_and_a_real_bug_stays_500():
     assert client.get("/test-db-outage/bug").status_code == 500
 
 
-def test_an_outage_in_a_middleware_is_503_too(settings):
+@pytest.mark.parametrize("debug", [False, True])  # True: `yalls up`'s development mode
+def test_an_outage_in_a_middleware_is_503_too(settings, debug):
+    settings.DEBUG = debug
     import yalls.urls
 
     assert yalls.urls.handler500 == handler500

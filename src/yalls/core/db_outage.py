@@ -3,8 +3,9 @@
 
 Where the error surfaces decides who catches it: a view's query → `DatabaseOutageMiddleware`
 (process_exception) or the API's exception handler; a middleware's (the request transaction, the
-idempotency claim, the session) → Django turns it into a 500 and calls `server_error`
-(`handler500`), which answers 503 instead. Requests don't wait long: the pool gives up after
+idempotency claim, the session) → Django turns it into a 500 (`server_error`, our handler500,
+answers 503 itself) and `DatabaseOutageMiddleware` swaps any such 500 for the 503 on its way out,
+the development debug page included. Requests don't wait long: the pool gives up after
 DB_POOL_TIMEOUT (settings) and checks each pooled connection before handing it out, so after the
 restart no stale connection reaches a view.
 """
@@ -13,7 +14,9 @@ import logging
 import sys
 
 import psycopg
+from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -25,6 +28,7 @@ log = logging.getLogger("yalls.db")
 
 RETRY_AFTER_SECONDS = 5
 API_PREFIX = "/api/"
+OUTAGE_MARK = "_yalls_database_outage"
 
 
 def _pool_timeout() -> type[BaseException] | None:
@@ -85,18 +89,33 @@ def _logged_outage(request, exc) -> HttpResponse:
 
 
 class DatabaseOutageMiddleware:
-    """Views: an outage error escaping a view becomes the 503 answer."""
+    """Near the top of MIDDLEWARE. Views: an outage error escaping a view becomes the 503 answer
+    (process_exception). Middleware below this one: Django has already turned their exception
+    into a 500 (the debug page in development) by the time it comes back up here; the
+    `got_request_exception` receiver marked the request if that exception was an outage, and
+    this replaces the 500 with the 503."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        outage = getattr(request, OUTAGE_MARK, None)
+        if response.status_code == 500 and outage is not None:
+            return _logged_outage(request, outage)
+        return response
 
     def process_exception(self, request, exception):
         if database_unavailable(exception):
             return _logged_outage(request, exception)
         return None
+
+
+@receiver(got_request_exception)
+def _mark_outage(sender, request=None, **kwargs):
+    exc = sys.exc_info()[1]
+    if request is not None and database_unavailable(exc):
+        setattr(request, OUTAGE_MARK, exc)
 
 
 @requires_csrf_token
