@@ -255,6 +255,9 @@ def post_update(
     *, actor: User, post: Post, body: str | None = None, visibility: str | None = None
 ) -> Post:
     """Edit body and/or visibility. A published post keeps its previous body as a revision."""
+    # Checked before the lock too: under RLS, FOR UPDATE skips a row the member may not write, so
+    # locking first would answer "does not exist" (a 500) instead of "not the author".
+    _require_author(actor, post)
     post = Post.objects.select_for_update().get(pk=post.pk)
     if post.deleted_at is not None:
         raise NotFound(errors.POST_NOT_FOUND, _("No such post."))
@@ -299,6 +302,7 @@ def post_update(
 def post_delete(*, actor: User, post: Post) -> Post:
     """Soft delete: the row stays (reposts show "original removed"), nobody sees it any more. The
     author may delete; so may the owners and managers of the entity it was posted as."""
+    _require_author(actor, post, allow_entity_managers=True)  # before the lock, as in post_update
     post = Post.objects.select_for_update().get(pk=post.pk)
     _require_author(actor, post, allow_entity_managers=True)
     if post.deleted_at is not None:
