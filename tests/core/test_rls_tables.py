@@ -17,6 +17,10 @@ from yalls.core import rls
 from yalls.core.db_context import member_context, system_context
 from yalls.entities.kinds import entity_kinds_ensure
 
+# Marked so the test database is set up (each test then runs in a savepoint of the world's
+# transaction).
+pytestmark = pytest.mark.django_db
+
 A = uuid.UUID("aaaaaaaa-0000-4000-8000-00000000000a")
 B = uuid.UUID("bbbbbbbb-0000-4000-8000-00000000000b")
 C = uuid.UUID("cccccccc-0000-4000-8000-00000000000c")
@@ -42,7 +46,11 @@ _USER = (
 
 # B's rows everywhere (and the odd row of nobody's), written as the system.
 WORLD = [
-    ("INSERT INTO core_handle VALUES (gen_random_uuid(), 'rls_b', 'member', %s, now())", [B]),
+    (
+        "INSERT INTO core_handle (id, handle, skeleton, kind, owner_id, created_at)"
+        " VALUES (gen_random_uuid(), 'rls_b', 'rls_b', 'member', %s, now())",
+        [B],
+    ),
     (
         "INSERT INTO entities_entity (id, handle, display_name, bio, avatar, metadata, created_at,"
         " updated_at, owner_id, kind_id) VALUES (%s, 'rls_farm', 'Farm', '', '', '{}', now(), now(),"
@@ -236,6 +244,11 @@ for _post in (PUBLISHED, DRAFT):
         ),
         ("INSERT INTO social_posttag (tag, post_id) VALUES ('rls', %s)", [_post]),
         (
+            "INSERT INTO social_postlinkpreview (post_id, url, status, title, description,"
+            " site_name, fetched_at) VALUES (%s, 'https://b.test', 'ok', '', '', '', now())",
+            [_post],
+        ),
+        (
             "INSERT INTO social_posttarget (id, status, reason, depth, created_at, entity_id, post_id)"
             " VALUES (gen_random_uuid(), 'approved', '', 0, now(), %s, %s)",
             [ENTITY_2, _post],
@@ -298,6 +311,7 @@ PUBLIC_TO_A = {
             "social_postmention",
             "social_posttag",
             "social_posttarget",
+            "social_postlinkpreview",
         )
     },
 }

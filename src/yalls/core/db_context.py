@@ -55,18 +55,33 @@ def _current() -> tuple[str, str]:
     return user_id, ("none" if role == session_user else role)
 
 
+def _stack() -> list[tuple[str, str]]:
+    """The contexts open on this connection, innermost last (to restore without asking)."""
+    return connection.__dict__.setdefault("_yalls_db_contexts", [])
+
+
 @contextmanager
 def _context(user_id: str, role: str):
+    # The outermost context owns its transaction: SET LOCAL ends with it, nothing to restore.
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        previous = _current()
+        stack = _stack()
+        previous = None if outermost else (stack[-1] if stack else _current())
         _set(user_id, role)
+        stack.append((user_id, role))
         try:
             yield
         finally:
+            stack.pop()
             # After a failed statement the transaction rolls back anyway, and SET LOCAL with it;
             # restoring then would only raise a second error over the first.
-            if not connection.needs_rollback and not _transaction_failed():
+            if previous is not None and not connection.needs_rollback and not _transaction_failed():
                 _set(*previous)
+
+
+def in_member_context() -> bool:
+    stack = _stack()
+    return bool(stack) and stack[-1][1] == settings.YALLS_DB_MEMBER_ROLE
 
 
 def member_context(member_id: UUID | str | None):
