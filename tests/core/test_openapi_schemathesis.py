@@ -28,37 +28,33 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 @pytest.fixture
 def bearer(live_server, entity_kinds) -> str:
-    """A member with an entity, a post and a follow (so reads return rows), and their access token
-    obtained the way a client gets one: POST /api/v1/auth/token."""
+    """A member with an entity, a post and a follow, and another member with an entity and a post
+    (so reads return rows, and writes meet things that are not the caller's); the member's access
+    token is obtained the way a client gets one: POST /api/v1/auth/token."""
     import requests
+
+    def sign_in(who) -> dict:
+        response = requests.post(
+            f"{live_server.url}/api/v1/auth/token",
+            json={"email": who.email, "password": PASSWORD},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def send(path: str, body: dict, headers: dict) -> None:
+        response = requests.post(f"{live_server.url}{path}", json=body, headers=headers, timeout=30)
+        assert response.status_code == 201, response.text
 
     member = MemberFactory(handle="schema_rider", email="rider@example.test")
     other = MemberFactory(handle="schema_other", email="other@example.test")
     EntityFactory(actor=member, handle="schema_farm", display_name="Schema Farm")
     EntityFactory(actor=other, handle="other_farm", display_name="Other Farm")
-    response = requests.post(
-        f"{live_server.url}/api/v1/auth/token",
-        json={"email": member.email, "password": PASSWORD},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-    token = response.json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    created = requests.post(
-        f"{live_server.url}/api/v1/posts",
-        json={"body": "Hello #horses"},
-        headers=headers,
-        timeout=30,
-    )
-    assert created.status_code == 201, created.text
-    followed = requests.post(
-        f"{live_server.url}/api/v1/follows",
-        json={"target_kind": "member", "target": other.handle},
-        headers=headers,
-        timeout=30,
-    )
-    assert followed.status_code == 201, followed.text
-    return token
+    headers = sign_in(member)
+    send("/api/v1/posts", {"body": "Hello #horses"}, headers)
+    send("/api/v1/posts", {"body": "Not yours to edit"}, sign_in(other))
+    send("/api/v1/follows", {"target_kind": "member", "target": other.handle}, headers)
+    return headers["Authorization"].removeprefix("Bearer ")
 
 
 @pytest.mark.django_db(transaction=True)
