@@ -185,3 +185,34 @@ def test_gallery_add_remove_and_limit(farm, monkeypatch):
     assert not EntityPhoto.objects.exists()
     stranger = browser(MemberFactory())
     assert stranger.post("/entities/oak_farm/photos", {"photo": picture()}).status_code == 403
+
+
+def test_api_reads_and_sets_contact_details(farm):
+    from tests.entities.test_api import assert_problem, send, token_for
+
+    api = Client()
+    empty = api.get("/api/v1/entities/oak_farm/contact")
+    assert (
+        empty.status_code == 200 and empty.json()["phone"] == "" and empty.json()["gallery"] == []
+    )
+
+    token = token_for(api, farm.owner)
+    response = send(
+        api,
+        "patch",
+        "/api/v1/entities/oak_farm/contact",
+        {"city": "Longmont", "region": "CO", "phone": "303 555 0142", "services": ["Boarding"]},
+        token=token,
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["phone"] == "+13035550142" and body["services"] == ["Boarding"]
+    assert body["map_url"].startswith("https://www.openstreetmap.org/search?query=Longmont")
+
+    bad = send(api, "patch", "/api/v1/entities/oak_farm/contact", {"phone": "12"}, token=token)
+    assert_problem(bad, 400, "entity.phone_invalid")
+    unknown = send(api, "patch", "/api/v1/entities/oak_farm/contact", {"fax": "1"}, token=token)
+    assert unknown.status_code == 422
+    stranger = token_for(api, MemberFactory(handle="stranger_api"))
+    refused = send(api, "patch", "/api/v1/entities/oak_farm/contact", {"city": "X"}, token=stranger)
+    assert refused.status_code == 403

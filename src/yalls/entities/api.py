@@ -382,3 +382,76 @@ def edge_accept(request, handle: str, edge_id: UUID):
 )
 def edge_reject(request, handle: str, edge_id: UUID):
     return _decide(request, handle, edge_id, False)
+
+
+# --- Contact details --------------------------------------------------------------------------
+
+
+class ContactOut(Schema):
+    street: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    phone: str = Field(description="E.164, e.g. +13035550142")
+    website: str
+    map_url: str = Field(description="The given map link, else a map search of the address")
+    opening_hours: list[str] = Field(description="One line per day or range")
+    services: list[str]
+    cover_url: str | None
+    gallery: list[dict] = Field(description="[{url, alt_text, width, height}], oldest first")
+
+    @staticmethod
+    def resolve_map_url(obj):
+        return obj.map_link
+
+    @staticmethod
+    def resolve_opening_hours(obj):
+        return obj.opening_lines
+
+    @staticmethod
+    def resolve_cover_url(obj):
+        return obj.cover.url if obj.cover else None
+
+    @staticmethod
+    def resolve_gallery(obj):
+        return [
+            {"url": p.image.url, "alt_text": p.alt_text, "width": p.width, "height": p.height}
+            for p in selectors.entity_photos(obj.entity_id)
+        ]
+
+
+class ContactIn(Input):
+    street: str | None = Field(default=None, max_length=200)
+    city: str | None = Field(default=None, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str | None = Field(default=None, max_length=2)
+    phone: str | None = Field(default=None, max_length=40)
+    website: str | None = Field(default=None, max_length=200)
+    map_url: str | None = Field(default=None, max_length=500)
+    opening_hours: str | None = Field(default=None, max_length=1000)
+    services: list[str] | None = Field(default=None, max_length=20)
+
+
+@router.get(
+    "/{handle}/contact",
+    response=ContactOut,
+    auth=MEMBER_OR_ANONYMOUS,
+    summary="Where and how to reach the entity",
+)
+def entity_contact(request, handle: str):
+    from yalls.entities.models import EntityContact
+
+    entity = selectors.access_entity(request.user, handle)
+    return selectors.entity_contact(entity) or EntityContact(entity=entity)
+
+
+@router.patch(
+    "/{handle}/contact", response=ContactOut, summary="Set contact details (owner or manager)"
+)
+def entity_contact_update(request, handle: str, payload: ContactIn):
+    entity = selectors.access_entity(request.auth, handle)
+    return services.entity_contact_update(
+        actor=request.auth, entity=entity, **payload.model_dump(exclude_unset=True)
+    )
