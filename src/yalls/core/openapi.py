@@ -8,7 +8,6 @@ without touching its decorator; an operation adds rarer codes with
 
 from http.client import responses as reasons
 
-from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.openapi.schema import BODY_CONTENT_TYPES, OpenAPISchema
 
@@ -19,7 +18,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXTRA_PROBLEMS_KEY = "x-problems"
 
 PROBLEM_SCHEMA = {
-    "title": gettext_lazy("Problem"),
+    "title": "Problem",  # a schema name for API clients, like every other one: not translated
     "description": "RFC 9457 problem details. `code` is stable: branch on it, not on `title`.",
     "type": "object",
     "properties": {
