@@ -80,7 +80,7 @@ WORLD = [
         "INSERT INTO entities_edge (id, type, parent_role, allow_crosspost, auto_propagate, status,"
         " created_at, source_id, target_id, created_by_id) VALUES"
         " (gen_random_uuid(), 'partners', '', false, false, 'pending', now(), %s, %s, %s),"
-        " (gen_random_uuid(), 'sponsors', '', false, false, 'approved', now(), %s, %s, %s)",
+        " (gen_random_uuid(), 'sponsors', '', false, false, 'accepted', now(), %s, %s, %s)",
         [ENTITY, ENTITY_2, B, ENTITY, ENTITY_2, B],
     ),
     (
@@ -295,7 +295,7 @@ PUBLIC_TO_A = {
     "entities_horse": "true",
     "entities_entitycontact": "true",
     "entities_entityphoto": "true",
-    "entities_edge": "status = 'approved'",
+    "entities_edge": "status = 'accepted'",
     "accounts_linkedaccount": "status = 'verified'",
     "accounts_memberbadge": "true",
     "accounts_badge": "true",

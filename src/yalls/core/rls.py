@@ -117,6 +117,15 @@ def _ensure_roles(cursor) -> None:
                 cursor.execute(f"{verb} ROLE {_ident(name)} {_ROLE_ATTRIBUTES[kind]}")
         except Exception:  # done meanwhile by another run ("tuple concurrently updated")
             log.info("role %s changed concurrently", name)
+    # The system role reads connection statistics (/ops, the realtime listener's checks) of
+    # sessions that logged in as the app role.
+    cursor.execute("SELECT pg_has_role(%s, 'pg_read_all_stats', 'USAGE')", [names["system"]])
+    if not cursor.fetchone()[0]:
+        try:
+            with _savepoint(cursor):
+                cursor.execute(f"GRANT pg_read_all_stats TO {_ident(names['system'])}")
+        except Exception:  # granted meanwhile by another run
+            log.info("pg_read_all_stats granted concurrently")
     password = settings.DATABASE_APP_PASSWORD
     if password:
         cursor.execute(f"ALTER ROLE {_ident(names['app'])} PASSWORD %s", [password])
@@ -372,7 +381,11 @@ protect(
         insert=f"user_id = {UID}",
         why="admin's own log entries",
     ),
-    system_only("audit_auditevent", "the audit log: written by audit_record as the system"),
+    Policies(
+        "audit_auditevent",
+        read="app.has_role('admin')",
+        why="the audit log: admins read it; audit_record appends as the system",
+    ),
     owned("idempotency_idempotencykey", "member_id", why="a member's API idempotency keys"),
     system_only("flags_experimentexposure", "experiment analytics, written as the system"),
     system_only("flags_experimentconversion", "experiment analytics, written as the system"),

@@ -5,6 +5,8 @@ with `{% translate entity.kind.label %}`."""
 
 from django.utils.translation import gettext_noop
 
+from yalls.core.db_context import system_context
+
 DEFAULT_KINDS = [
     # slug, label, plural, description, is_horse, position
     (
@@ -60,8 +62,17 @@ DEFAULT_KINDS = [
 
 def entity_kinds_ensure(model=None) -> None:
     """Insert or refresh the default kinds (idempotent)."""
-    if model is None:
-        from yalls.entities.models import EntityKind as model
+    if model is not None:  # a migration, run as the owner
+        _kinds_write(model)
+        return
+    from yalls.entities.models import EntityKind
+
+    # Reference data members may only read: written as the system.
+    with system_context():
+        _kinds_write(EntityKind)
+
+
+def _kinds_write(model) -> None:
     for slug, label, plural, description, is_horse, position in DEFAULT_KINDS:
         model.objects.update_or_create(
             slug=slug,

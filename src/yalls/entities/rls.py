@@ -62,41 +62,9 @@ protect(
         why="an entity's gallery",
     ),
     Policies(
-        "entities_entitycontact",
-        read="true",
-        insert="app.manages_entity(entity_id)",
-        update="app.manages_entity(entity_id)",
-        delete="app.manages_entity(entity_id)",
-        why="an entity's public address, phone, website and hours",
-    ),
-    Policies(
-        "entities_entityphoto",
-        read="true",
-        insert="app.manages_entity(entity_id)",
-        update="app.manages_entity(entity_id)",
-        delete="app.manages_entity(entity_id)",
-        why="an entity's public gallery",
-    ),
-    Policies(
-        "entities_entitycontact",
-        read="true",
-        insert="app.manages_entity(entity_id)",
-        update="app.manages_entity(entity_id)",
-        delete="app.manages_entity(entity_id)",
-        why="where and how to reach an entity: public, kept by its managers",
-    ),
-    Policies(
-        "entities_entityphoto",
-        read="true",
-        insert="app.manages_entity(entity_id)",
-        update="app.manages_entity(entity_id)",
-        delete="app.manages_entity(entity_id)",
-        why="an entity's gallery",
-    ),
-    Policies(
         "entities_edge",
         read=(
-            f"status = 'approved' OR created_by_id = {UID} "
+            f"status = 'accepted' OR created_by_id = {UID} "
             "OR app.manages_entity(source_id) OR app.manages_entity(target_id)"
         ),
         insert=(
@@ -105,6 +73,6 @@ protect(
         ),
         update="app.manages_entity(source_id) OR app.manages_entity(target_id)",
         delete="app.manages_entity(source_id) OR app.manages_entity(target_id)",
-        why="approved edges are public; pending ones belong to the two sides' managers",
+        why="accepted edges are public; pending and rejected ones belong to the two sides' managers",
     ),
 )

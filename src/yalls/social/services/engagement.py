@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from yalls.accounts.models import User
 from yalls.core.audit.services import audit_record
+from yalls.core.db_context import system_context
 from yalls.core.errors import DomainError, Forbidden, NotFound
 from yalls.core.identifiers import uuid_parse
 from yalls.entities.models import Entity, EntityMember
@@ -474,10 +475,16 @@ def block_create(*, member: User, target) -> Block:
         if block is not None:
             return block
         block = Block.objects.create(blocker=member, blocked_id=blocked_id)
-        Follow.objects.filter(
-            Q(follower=member, target_kind=Follow.TargetKind.MEMBER, target_id=blocked_id)
-            | Q(follower_id=blocked_id, target_kind=Follow.TargetKind.MEMBER, target_id=member.pk)
-        ).delete()
+        # The blocked member's follow is their row: ending it is a write for another member.
+        with system_context():
+            Follow.objects.filter(
+                Q(follower=member, target_kind=Follow.TargetKind.MEMBER, target_id=blocked_id)
+                | Q(
+                    follower_id=blocked_id,
+                    target_kind=Follow.TargetKind.MEMBER,
+                    target_id=member.pk,
+                )
+            ).delete()
         audit_record(
             actor=member, action="block.created", target_type="member", target_id=blocked_id
         )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from yalls.accounts.models import User
 from yalls.core.audit.services import audit_record
+from yalls.core.db_context import system_context
 from yalls.core.errors import Conflict, DomainError, Forbidden, NotFound
 from yalls.core.identifiers import uuid_parse
 from yalls.entities import selectors as entity_selectors
@@ -235,6 +236,13 @@ def _propagate(post: Post, approved: Sequence[PostTarget]) -> list[PostTarget]:
     """Write the auto-propagated targets that follow from newly approved ones."""
     if not approved:
         return []
+    # Propagation writes targets on a post the acting member may not own (an entity manager
+    # approving someone else's cross-post): the system follows the approved edges.
+    with system_context():
+        return _propagate_write(post, approved)
+
+
+def _propagate_write(post: Post, approved: Sequence[PostTarget]) -> list[PostTarget]:
     taken = set(PostTarget.objects.filter(post=post).values_list("entity_id", flat=True))
     hops = propagation_walk(
         author_id=post.author_id, seeds=[(t.entity_id, t.depth) for t in approved], taken=taken
