@@ -35,9 +35,17 @@ TTL_SECONDS = max(WINDOW_SECONDS, LOCK_SECONDS)
 FALLBACK_MAX_KEYS = 50_000
 
 
+def _digest(value: str) -> str:
+    # Keys name no email and no IP: both are hashed (Redis is not where personal data lives).
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
 def _keys(email: str, ip: str) -> list[tuple[str, int]]:
-    account = hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
-    return [(f"signin:acct:{account}", LOCK_AFTER_ACCOUNT), (f"signin:ip:{ip}", LOCK_AFTER_IP)]
+    account = _digest((email or "").strip().lower())
+    return [
+        (f"signin:acct:{account}", LOCK_AFTER_ACCOUNT),
+        (f"signin:ip:{_digest(ip or '')}", LOCK_AFTER_IP),
+    ]
 
 
 def _redis_key(key: str) -> str:
