@@ -2,7 +2,7 @@
 front of the real URLConf so production routes stay as they are."""
 
 from django.urls import path
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 
 from yalls.core.api import Input, install_problem_handlers
 from yalls.core.idempotency import idempotent
@@ -51,7 +51,7 @@ def ledger(request):
     if request.headers.get("X-Fail") == "after" and flaky_failures["remaining"] > 0:
         flaky_failures["remaining"] -= 1
         raise RuntimeError("the provider call after the write timed out")
-    return 201, {"id": str(row.pk)}
+    return Status(201, {"id": str(row.pk)})
 
 
 urlpatterns = [path("api/test-idempotency/", api.urls), *real_urlpatterns]
