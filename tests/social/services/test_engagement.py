@@ -499,14 +499,15 @@ def test_rls_cannot_write_rows_for_someone_else(alice, bob, relation_rows):
 
 
 def test_services_work_under_the_member_context(alice, bob):
-    post = make_post(bob)
+    # Bob's rows are written before: under alice's role the wall refuses to write them.
+    post, later_post, farm = make_post(bob), make_post(bob), EntityFactory(actor=bob)
     with member_context(alice.pk):
         services.hide_create(member=alice, kind="post", ref_id=post.pk)
-        services.mute_create(member=alice, target_kind="entity", target=EntityFactory(actor=bob).pk)
+        services.mute_create(member=alice, target_kind="entity", target=farm.pk)
         services.block_create(member=alice, target=bob.pk)
         # now bob's post is out of alice's sight: hiding it again is "not found"
         with pytest.raises(DomainError):
-            services.hide_create(member=alice, kind="post", ref_id=make_post(bob).pk)
+            services.hide_create(member=alice, kind="post", ref_id=later_post.pk)
         assert relations.blocked_ids(alice.pk) == {bob.pk}
         assert services.block_remove(member=alice, target=bob.pk)
     with connection.cursor() as cursor:
