@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from yalls.accounts import errors
 from yalls.accounts.linked_accounts.providers import (
@@ -151,7 +152,11 @@ def linked_account_review(
     link.reviewed_by = moderator
     link.checked_at = timezone.now()
     link.verified_at = link.checked_at if approve else None
-    link.last_error = "" if approve else (note.strip()[:300] or "The proof did not convince.")
+    # Stored in English and translated where it is shown (settings_links.html); a moderator's
+    # own note is shown as written.
+    link.last_error = (
+        "" if approve else (note.strip()[:300] or gettext_noop("The proof did not convince."))
+    )
     link.save(update_fields=["status", "reviewed_by", "checked_at", "verified_at", "last_error"])
     link_audit(moderator, "linked_account.approved" if approve else "linked_account.rejected", link,
            note=note.strip()[:300])  # fmt: skip
@@ -177,7 +182,7 @@ def linked_account_check(*, link_id: str, fetch=None, **fetch_options) -> str:
         if result.status != 200:
             error = f"The page answered HTTP {result.status}."
         elif result.content_type not in ("text/html", "application/xhtml+xml"):
-            error = "The page is not HTML."
+            error = gettext_noop("The page is not HTML.")
         else:
             found = page_links_back(result.text(), page_url=result.url, member=link.member)
             if not found:
