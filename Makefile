@@ -96,8 +96,10 @@ format: dev-install
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
-# Two passes: everything that is safe in parallel on PYTEST_WORKERS processes (each worker has its
-# own database and Redis prefix), then the `serial` tests (real-process fault injection) alone.
+# Passes: everything that is safe in parallel on PYTEST_WORKERS processes (each worker has its own
+# database and Redis prefix), the browser journeys (`e2e`) in parallel on their own (a live sync
+# Playwright keeps an event loop running in its process, which async code in other tests refuses),
+# then the `serial` tests (real-process fault injection) alone.
 # Exit status 5 (no test collected, e.g. PYTEST_ARGS selects none of a pass) is not a failure.
 PYTEST_WORKERS ?= 2
 TEST_ENV = REDIS_URL=$(REDIS_TEST_URL) YALLS_ENV=test CHROMIUM=$(CHROMIUM)
@@ -107,7 +109,8 @@ TEST_ENV = REDIS_URL=$(REDIS_TEST_URL) YALLS_ENV=test CHROMIUM=$(CHROMIUM)
 TEST_CLOCKS ?= 2026-11-01T08:30:00Z 2026-07-15T23:30:00Z
 
 test: dev-install chromium redis-server pgbouncer gettext lint
-	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not serial and not e2e" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "e2e and not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(TEST_ENV) $(BIN)/pytest -p no:xdist -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	for clock in $(TEST_CLOCKS); do \
 		YALLS_TEST_CLOCK=$$clock $(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile \
