@@ -90,6 +90,7 @@ def test_every_operation_documents_its_problems_as_problem_json(client):
     assert {"409", "413", "422"} <= set(me["patch"]["responses"])
     assert set(spec["paths"]["/api/v1/auth/token"]["post"]["responses"]) >= {"401", "422", "429"}
     assert "Retry-After" in me["get"]["responses"]["429"]["headers"]
+    assert me["get"]["responses"]["200"]["headers"]["X-Request-ID"]["required"] is True
 
 
 def test_formats_are_exact(client):

@@ -65,6 +65,12 @@ RETRY_AFTER = {
     "description": "Seconds to wait before retrying",
     "schema": {"type": "string", "pattern": r"^\d+$"},
 }
+# core/request_id.py echoes one on every response (the caller's when well-formed, else a new one).
+REQUEST_ID = {
+    "description": "This request's id, also in every log line it caused",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+}
 WWW_AUTHENTICATE = {"description": "The Bearer challenge (RFC 6750)", "schema": {"type": "string"}}
 
 
@@ -110,6 +116,8 @@ class HonestOpenAPISchema(OpenAPISchema):
         result = super().responses(operation)
         for status in sorted(problem_statuses(operation)):
             result.setdefault(status, _problem_response(status))
+        for response in result.values():
+            response.setdefault("headers", {})["X-Request-ID"] = REQUEST_ID
         return result
 
     def get_components(self) -> dict:
