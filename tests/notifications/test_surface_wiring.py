@@ -183,9 +183,10 @@ def test_crosspost_declined_and_own_entities_ask_nobody(maya, liam):
     # The author hears only once the manager's undo window has passed: a delayed job does it.
     assert sent("social.approval_decided") == []
     with connection.cursor() as cursor:
+        # Against the app's clock, not the database's (tests may run at a chosen instant).
         cursor.execute(
-            "SELECT args, scheduled_at > now() FROM procrastinate_jobs WHERE task_name LIKE %s",
-            ["%target_rejection_announce"],
+            "SELECT args, scheduled_at > %s FROM procrastinate_jobs WHERE task_name LIKE %s",
+            [timezone.now(), "%target_rejection_announce"],
         )
         ((args, later),) = cursor.fetchall()
     args = json.loads(args) if isinstance(args, str) else args
