@@ -276,7 +276,7 @@ def test_member_journey_signup_mfa_profile_and_farm(page: Page, tmp_path, delete
     expect(heading.locator(".badge-kind")).to_have_text("Farm")
     expect(page.get_by_role("status")).to_contain_text(f"{FARM_NAME} is live.")
     expect(page.get_by_text("You are the owner")).to_be_visible()
-    people = page.locator("section", has=page.get_by_role("heading", name="People"))
+    people = page.locator("section", has=page.get_by_role("heading", name="People", exact=True))
     expect(people).to_contain_text(NEW_NAME)
     _visit_checked(page)
     save_screenshot(page, "farm-1280")

@@ -41,7 +41,7 @@ def test_settings_page_slider_errors_and_save(page, live_server):
     expect(page.get_by_role("heading", level=1)).to_have_text("Notifications")
     output = page.locator("[data-cap-output]")
     expect(output).to_have_text("10")
-    expect(page.get_by_text("a favourite would wait until 08:00")).to_be_visible()
+    expect(page.get_by_text("a favorite would wait until 08:00")).to_be_visible()
     expect(page.locator("input[name=push]")).to_have_count(0)
     checked(page)
 

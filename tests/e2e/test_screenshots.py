@@ -28,6 +28,9 @@ PAGES = [
     ("edges", "/entities/little_thunder/edges"),
     ("approvals", "/entities/willow_creek/approvals"),
     ("search", "/search?q=thunder"),
+    ("contact", "/entities/willow_creek/contact"),
+    ("followers", "/@maya_rides/followers"),
+    ("following", "/@maya_rides/following"),
 ]
 
 
