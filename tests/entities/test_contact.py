@@ -154,6 +154,8 @@ def test_entity_page_shows_where_and_how_to_reach_the_farm(farm):
     assert contact.cover.name.endswith(".webp")
     assert f'<img class="profile-cover-img" src="{contact.cover.url}"' in html
     assert "Longmont, CO" in html  # the place also shows under the name
+    form = browser(farm.owner).get("/entities/oak_farm/contact").content.decode()
+    assert 'value="(303) 555-0142"' in form  # edited as people write it, not as stored
 
 
 def test_managers_without_details_are_invited_to_add_them(farm):

@@ -334,6 +334,7 @@ def _contact_initial(entity) -> dict:
         return {"country": "US"}
     return {
         **{name: getattr(contact, name) for name in services.CONTACT_FIELDS},
+        "phone": contact.phone_display,  # as people write it; stored E.164 again on save
         "services": ", ".join(contact.services),
     }
 
