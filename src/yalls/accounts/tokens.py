@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from yalls.accounts import errors
 from yalls.core.errors import Unauthorized
+from yalls.core.identifiers import uuid_parse
 
 ALGORITHM = "HS256"
 ISSUER = "yalls"
@@ -57,6 +58,15 @@ def access_token_decode(token: str) -> dict:
         raise Unauthorized(errors.TOKEN_INVALID, _("The access token is not valid.")) from exc
     if claims.get("typ") != "access":
         raise Unauthorized(errors.TOKEN_INVALID, _("The access token is not valid."))
+    # Signed is not well-formed: a token minted with another key rotation's bug, or by a test,
+    # must still be a 401 rather than a failed lookup (a 500) further in.
+    subject = uuid_parse(claims["sub"])
+    version = claims["ver"]
+    if subject is None or not isinstance(version, int) or isinstance(version, bool):
+        raise Unauthorized(errors.TOKEN_INVALID, _("The access token is not valid."))
+    if "fam" in claims and uuid_parse(claims["fam"]) is None:
+        raise Unauthorized(errors.TOKEN_INVALID, _("The access token is not valid."))
+    claims["sub"] = str(subject)
     return claims
 
 
