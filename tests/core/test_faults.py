@@ -386,3 +386,66 @@ def test_redis_loss_sign_in_and_writes_keep_working(stack):
     assert throttled == [401, 401, 401, 429]
     assert health_status == 200 and health["status"] == "degraded"
     assert shared_again
+
+
+def _start_web(stack: Stack, port: int, name: str) -> subprocess.Popen:
+    log = open(stack.base / f"{name}.log", "w")  # noqa: SIM115 (the process owns it until killed)
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "yalls.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--lifespan", "off", "--no-access-log"],
+        env={**stack.env, "DJANGO_SETTINGS_MODULE": "tests.core.fault_settings"},
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def _ledger_rows(stack: Stack) -> int:
+    with stack.postgres.connect() as conn:
+        return conn.execute(
+            "SELECT count(*) FROM audit_auditevent WHERE action = 'test.idempotency_ledger'"
+        ).fetchone()[0]
+
+
+def test_a_web_process_killed_between_write_and_commit_leaves_exactly_one_write(stack):
+    """SIGKILL the web process after the view wrote and before the key was completed (the window
+    that used to give 409s, then a second write); the retry with the same key writes once."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api/test-idempotency/ledger"
+    web = _start_web(stack, port, "web-killed")
+    try:
+        _wait(lambda: _http("GET", f"http://127.0.0.1:{port}/health")[0] == 200, 30, "no web")
+        before = _ledger_rows(stack)
+        answer: list = []
+        sender = threading.Thread(
+            target=lambda: answer.append(
+                _http("POST", url, {}, {"Idempotency-Key": "killed-1", "X-Pause-After-Write": "30"}, 60)
+            )
+        )  # fmt: skip
+        sender.start()
+        time.sleep(2)  # the write is done; the view is paused before returning
+        os.killpg(web.pid, signal.SIGKILL)
+        web.wait(timeout=10)
+        sender.join(timeout=30)
+        after_kill = _ledger_rows(stack)
+    finally:
+        if web.poll() is None:
+            os.killpg(web.pid, signal.SIGKILL)
+    web = _start_web(stack, port, "web-restarted")
+    try:
+        _wait(lambda: _http("GET", f"http://127.0.0.1:{port}/health")[0] == 200, 30, "no web")
+        retried = _http("POST", url, {}, {"Idempotency-Key": "killed-1"})
+        replayed = _http("POST", url, {}, {"Idempotency-Key": "killed-1"})
+        final = _ledger_rows(stack) - before
+    finally:
+        os.killpg(web.pid, signal.SIGKILL)
+        web.wait(timeout=10)
+    print(
+        f"\n[faults] web SIGKILLed between write and commit: client saw status {answer[0][0]} "
+        f"(0 = connection lost); rows after the kill {after_kill - before}; retry {retried[0]}, "
+        f"second retry {replayed[0]}; rows in the end {final} (lost={int(final < 1)} "
+        f"duplicated={max(0, final - 1)})"
+    )
+    assert answer[0][0] == 0  # the connection died with the process
+    assert after_kill == before  # the uncommitted write died with it
+    assert (retried[0], replayed[0]) == (201, 201)
+    assert replayed[1] == retried[1]
+    assert final == 1

@@ -35,6 +35,7 @@ __all__ = [
     "redis_available",
     "redis_status",
     "reset",
+    "subscriber",
     "using",
 ]
 
@@ -211,6 +212,18 @@ def using(url: str | None = None) -> Iterator[redis.Redis]:
         breaker.failure(exc)
         raise RedisUnavailable(exc.__class__.__name__) from exc
     breaker.success()
+
+
+def subscriber(url: str | None = None, *, connect_timeout: float = 2.0):
+    """A new asyncio client for one long-lived pub/sub subscription (one per event loop: it can't
+    share the sync client's pool). No read timeout: a subscription waits for messages; its
+    owner pings it to find a dead connection."""
+    import redis.asyncio as aredis
+
+    url = _resolve(url)
+    if not url:
+        raise RedisUnavailable("REDIS_URL is not set")
+    return aredis.Redis.from_url(url, socket_connect_timeout=connect_timeout)
 
 
 def redis_available(url: str | None = None) -> bool:

@@ -142,9 +142,7 @@ class Subscription:
 
 
 async def _redis_messages(ready: asyncio.Future) -> AsyncIterator[str]:
-    import redis.asyncio as aredis
-
-    client = aredis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2.0)
+    client = shared_redis.subscriber(settings.REDIS_URL)
     pubsub = client.pubsub()
     try:
         await pubsub.subscribe(redis_channel())

@@ -1,6 +1,8 @@
 """Test-only routes (a seat booking that requires a key, a counter, a flaky write), mounted in
 front of the real URLConf so production routes stay as they are."""
 
+import time
+
 from django.urls import path
 from ninja import NinjaAPI, Status
 
@@ -48,6 +50,8 @@ def ledger(request):
     from yalls.core.audit.services import audit_record
 
     row = audit_record(actor=None, action="test.idempotency_ledger")
+    if request.headers.get("X-Pause-After-Write"):  # room for a test to kill the process here
+        time.sleep(float(request.headers["X-Pause-After-Write"]))
     if request.headers.get("X-Fail") == "after" and flaky_failures["remaining"] > 0:
         flaky_failures["remaining"] -= 1
         raise RuntimeError("the provider call after the write timed out")
