@@ -145,8 +145,6 @@ else:
         "USER": "postgres",
     }
 _db["ENGINE"] = "django.db.backends.postgresql"
-# A bounded psycopg pool per process instead of one persistent connection per thread: under ASGI
-# every sync view may run on another thread, and per-thread connections pile up until the server
 # Roles (docs/security.md): the URL's user owns the schema and runs migrations; the app logs in as
 # a role that owns nothing and can do nothing itself, then switches role: the system role for
 # the session (jobs, commands, code before the request context), the member role per request
@@ -157,6 +155,8 @@ YALLS_DB_SYSTEM_ROLE = os.environ.get("YALLS_DB_SYSTEM_ROLE", "yalls_system")
 DATABASE_APP_PASSWORD = os.environ.get("DATABASE_APP_PASSWORD", "")
 DATABASE_OWNER = {"USER": _db.get("USER") or "postgres", "PASSWORD": _db.get("PASSWORD") or ""}
 _db["USER"], _db["PASSWORD"] = YALLS_DB_APP_ROLE, DATABASE_APP_PASSWORD
+# A bounded psycopg pool per process instead of one persistent connection per thread: under ASGI
+# every sync view may run on another thread, and per-thread connections pile up until the server
 # says "too many clients". CONN_MAX_AGE must be 0 with a pool.
 _db["CONN_MAX_AGE"] = 0
 _db.setdefault("OPTIONS", {})["pool"] = {
@@ -269,10 +269,10 @@ ACCOUNT_LOGOUT_ON_GET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "yalls"
 USERSESSIONS_TRACK_ACTIVITY = True
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
-SESSION_COOKIE_HTTPONLY = True
 # The database store, read and written in the system context (django_session is not members').
 SESSION_ENGINE = "yalls.core.sessions"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 JWT_ACCESS_TTL_SECONDS = 15 * 60
 JWT_REFRESH_TTL_DAYS = 30
