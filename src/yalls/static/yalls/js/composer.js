@@ -6,6 +6,7 @@
   "use strict";
   // Translations come from Django's JavaScript catalog (/jsi18n/, loaded before this script).
   var gettext = window.gettext || function (s) { return s; };
+  var ngettext = window.ngettext || function (s, p, n) { return n === 1 ? s : p; };
   var interpolate = window.interpolate || function (fmt, obj) {
     return fmt.replace(/%\(\w+\)s/g, function (m) { return String(obj[m.slice(2, -2)]); });
   };
@@ -103,7 +104,8 @@
       data.delete("video");
       if (showPreview) {
         region.setAttribute("aria-busy", "true");
-        region.innerHTML = '<p class="muted">Loading the preview\u2026</p>';
+        region.innerHTML = '<p class="muted"></p>';
+        region.firstChild.textContent = gettext("Loading the preview…");
       }
       return fetch(url, {
         method: "POST",
@@ -122,7 +124,10 @@
           hint.innerHTML = fresh ? fresh.outerHTML : "";
         }
       }).catch(function () {
-        if (showPreview) region.innerHTML = '<p class="field-error" role="alert">Couldn\u2019t load the preview. Try again.</p>';
+        if (showPreview) {
+          region.innerHTML = '<p class="field-error" role="alert"></p>';
+          region.firstChild.textContent = gettext("Couldn’t load the preview. Try again.");
+        }
       }).then(function () { region.removeAttribute("aria-busy"); });
     }
 
@@ -149,7 +154,7 @@
     list.id = "mention-list";
     list.className = "mention-list";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Mention suggestions");
+    list.setAttribute("aria-label", gettext("Mention suggestions"));
     list.hidden = true;
     textarea.parentNode.insertBefore(list, textarea.nextSibling);
     // A textarea may not be a combobox (ARIA 1.2), so a polite live region says what is offered
@@ -176,7 +181,7 @@
       active = (index + items.length) % items.length;
       items.forEach(function (item, i) { item.setAttribute("aria-selected", i === active ? "true" : "false"); });
       var current = items[active].textContent.replace(/\s+/g, " ").trim();
-      live.textContent = (announceCount ? items.length + " suggestions, arrow keys to choose, Enter to insert. " : "") +
+      live.textContent = (announceCount ? interpolate(ngettext("%(count)s suggestion, arrow keys to choose, Enter to insert.", "%(count)s suggestions, arrow keys to choose, Enter to insert.", items.length), { count: items.length }, true) + " " : "") +
         current + " (" + (active + 1) + "/" + items.length + ")";
     }
     function pick(item) {
