@@ -55,12 +55,12 @@ def test_too_many_sign_in_attempts_show_a_friendly_page(page, limits_on):  # noq
     for _ in range(5):
         page.get_by_label("Email", exact=True).fill("rider@example.test")
         page.get_by_label("Password", exact=True).fill("not-the-password")
-        page.get_by_role("button", name="Sign In").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Sign In")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     page.get_by_label("Email", exact=True).fill("rider@example.test")
     page.get_by_label("Password", exact=True).fill("not-the-password")
     with page.expect_response(re.compile(r"/accounts/login/$")) as answer:
-        page.get_by_role("button", name="Sign In").click()
+        page.get_by_role("button", name="Sign in").click()
     assert answer.value.status == 429
     expect(page.get_by_role("heading", level=1)).to_have_text("Too many attempts")
     expect(page.get_by_text(re.compile(r"Wait \d+ seconds?, then try again"))).to_be_visible()
