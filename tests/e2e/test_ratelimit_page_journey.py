@@ -1,44 +1,14 @@
-"""The 429 page a person sees after too many sign-in attempts: intact, accessible, one h1.
+"""The 429 page a person sees after too many sign-in attempts: intact, accessible, one h1."""
 
-It borrows the e2e suite's `page` fixture but brings its own Playwright and browser, scoped to
-this module: they are closed before tests/e2e starts its own session-wide ones (two sync
-Playwright instances can't be alive at once).
-"""
-
-import os
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import (  # the page fixture and checks live with the e2e suite
-    CHROMIUM_ARGS,
-    assert_no_axe_violations,
-    assert_page_intact,
-    page,  # noqa: F401
-)
+from tests.e2e.conftest import assert_no_axe_violations, assert_page_intact
 from yalls.core.ratelimit import limiter
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def playwright_instance():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright_instance):
-    browser = playwright_instance.chromium.launch(
-        executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-        headless=True,
-        args=CHROMIUM_ARGS,
-    )
-    yield browser
-    browser.close()
 
 
 @pytest.fixture
@@ -50,7 +20,7 @@ def limits_on(settings):
     limiter.reset()
 
 
-def test_too_many_sign_in_attempts_show_a_friendly_page(page, limits_on):  # noqa: F811
+def test_too_many_sign_in_attempts_show_a_friendly_page(page, limits_on):
     page.goto("/accounts/login/")
     for _ in range(5):
         page.get_by_label("Email", exact=True).fill("rider@example.test")
