@@ -3,7 +3,7 @@ cross-post approval asked and decided, link verified. Each tells the right perso
 the actor, and a repeated event (toggle twice, edit, re-check) does not notify again."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -208,13 +208,20 @@ def test_an_undone_rejection_is_never_announced(maya, liam):
     args = {"target_id": str(target.pk), "actor_id": str(maya.pk), "reason": ""}
     assert targets.target_rejection_announce(**args) is False
     assert sent("social.approval_decided") == []
-    # Later than the window, undo is refused (the author has been told).
-    targets.target_decide(actor=maya, entity=brand, target_id=target.pk, approve=False)
+    # The window is judged from the decision's own instant: inside it undo works, past it undo is
+    # refused (the author has been told).
+    decided = datetime(2026, 11, 1, 8, 59, 55, tzinfo=UTC)
+    targets.target_decide(actor=maya, entity=brand, target_id=target.pk, approve=False, now=decided)
     target.refresh_from_db()
-    late = target.decided_at + timedelta(seconds=targets.REJECT_UNDO_SECONDS + 1)
+    assert target.decided_at == decided
+    late = decided + timedelta(seconds=targets.REJECT_UNDO_SECONDS + 1)
     with pytest.raises(DomainError) as caught:
         targets.target_reject_undo(actor=maya, entity=brand, target_id=target.pk, now=late)
     assert caught.value.code == "target.undo_expired"
+    in_time = decided + timedelta(seconds=targets.REJECT_UNDO_SECONDS - 1)
+    targets.target_reject_undo(actor=maya, entity=brand, target_id=target.pk, now=in_time)
+    target.refresh_from_db()
+    assert target.status == "pending"
 
 
 def _page_linking_back(member):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from django.db import transaction
@@ -322,7 +323,13 @@ def require_manager(actor: User, entity: Entity) -> None:
 
 @transaction.atomic
 def target_decide(
-    *, actor: User, entity: Entity, target_id: UUID | str, approve: bool, reason: str = ""
+    *,
+    actor: User,
+    entity: Entity,
+    target_id: UUID | str,
+    approve: bool,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> PostTarget:
     """Approve or reject a pending target on the entity. Approval auto-propagates and tells the
     author at once; a rejection (with its optional reason) reaches the author only after
@@ -346,7 +353,8 @@ def target_decide(
             else _("This request was already rejected."),
         )
     target.status = PostTarget.Status.APPROVED if approve else PostTarget.Status.REJECTED
-    target.decided_by, target.decided_at = actor, timezone.now()
+    # The undo window (target_reject_undo) is judged from this instant.
+    target.decided_by, target.decided_at = actor, now or timezone.now()
     target.save(update_fields=["status", "decided_by", "decided_at"])
     propagated = _propagate(target.post, [target]) if approve else []
     audit_record(
